@@ -1,0 +1,23 @@
+"""ambi: one program, run eagerly or as an optimized graph, with the same answer.
+
+>>> import ambi as am
+>>> am.constant([1.0, 2.0]) + am.constant([3.0, 4.0])
+ambi.Tensor([4. 6.], shape=(2,), dtype=float32)
+"""
+import warnings as _warnings
+
+from . import config, dtypes, errors, ir, random  # noqa: F401
+from .constructors import constant, convert_to_tensor, eye, fill, ones, range, zeros  # noqa
+from .control import cond, while_loop  # noqa: F401
+from .core import Tensor, executing_eagerly  # noqa: F401
+from .devices import Device, device, devices  # noqa: F401
+from .dtypes import bool_ as bool, float32, float64, int32, int64  # noqa: F401
+from .errors import AmbiError  # noqa: F401
+from .function import function  # noqa: F401
+from .ops import *  # noqa: F401,F403
+from .ops import print  # noqa: F401
+from .tensor import OPERATORS as _OPERATORS  # noqa: F401  (installs Tensor operators)
+from .variables import Variable  # noqa: F401
+
+# numpy warns on IEEE events (x/0, log(0), overflow) that ambi defines as results.
+_warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"ambi\.")

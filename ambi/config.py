@@ -1,0 +1,27 @@
+"""Flags read from the environment, and ``am.config.run_functions_eagerly``.
+
+AMBI_DEBUG: 1 passes and devices used, 2 per-op timing, 3 graph after each pass,
+4 generated source. AMBI_CHECKS=1 verifies the IR after every pass and checks every
+kernel's output type in the interpreter (the test suite turns it on).
+"""
+import os
+
+DEBUG = int(os.environ.get("AMBI_DEBUG", "0") or 0)
+CHECKS = os.environ.get("AMBI_CHECKS", "0") not in ("", "0", "false")
+FOLD_MAX_ELEMENTS = 1 << 20  # constant folding leaves bigger results unfolded
+UNROLL_MAX = 64              # the language unrolls Python-known loops up to this count
+
+_eager_functions = False
+
+
+def run_functions_eagerly(flag):
+    """Run every ``am.function`` eagerly, for debugging.
+
+    >>> am.config.run_functions_eagerly(True)
+    """
+    global _eager_functions
+    _eager_functions = bool(flag)
+
+
+def functions_run_eagerly():
+    return _eager_functions

@@ -1,0 +1,87 @@
+"""Tensor constructors: constant, convert_to_tensor, zeros, ones, fill, range, eye.
+
+They make concrete values; inside a trace a value becomes a ``const`` node, and
+``fill``-style constructors become ``broadcast_to`` of a scalar so graphs stay small.
+"""
+
+
+import numpy as np
+
+from . import core, dtypes as dt
+from .ops.shape import broadcast_to
+
+
+def constant(value, dtype=None):
+    """A tensor from a Python value or numpy array (SPEC section 2's dtype rules).
+
+    >>> am.constant([1.0, 2.0])
+    ambi.Tensor([1. 2.], shape=(2,), dtype=float32)
+    """
+    if isinstance(value, core.Tensor):
+        value = value.numpy() if core.executing_eagerly() else value
+        return value if dtype is None else _cast_to(value, dtype)
+    if dtype is not None and isinstance(value, (np.ndarray, np.generic)):
+        value = np.asarray(value).astype(dt.as_dtype(dtype).np)
+    arr, d = core.to_numpy(value, None if dtype is None else dt.as_dtype(dtype))
+    return _place(arr, d)
+
+
+def _cast_to(t, dtype):
+    from .ops.shape import cast
+    return t if t.dtype is dt.as_dtype(dtype) else cast(t, dtype)
+
+
+def _place(arr, dtype):
+    trace = core.current_trace()
+    return trace.constant(arr, dtype) if trace else core.EagerTensor(arr, dtype)
+
+
+def convert_to_tensor(value, dtype=None):
+    """Tensors pass through; other values become constants. ``am.convert_to_tensor(3)``"""
+    if isinstance(value, core.Tensor) and dtype is None:
+        trace = core.current_trace()
+        return trace.to_symbolic(value) if trace else value
+    if isinstance(value, core._Readable):
+        return value.read_value()
+    return constant(value, dtype)
+
+
+def fill(dims, value, dtype=None):
+    """A tensor of shape ``dims`` filled with ``value``. ``am.fill([2], 7)`` -> [7 7]"""
+    d = dt.as_dtype(dtype) if dtype is not None else dt.python_scalar_dtype(value) or dt.float32
+    return broadcast_to(constant(np.asarray(value, dtype=d.np), d), shape=tuple(dims))
+
+
+def zeros(shape, dtype=dt.float32):
+    """Zeros, float32 unless a dtype is given. ``am.zeros([2, 3])``"""
+    return fill(shape, 0, dtype)
+
+
+def ones(shape, dtype=dt.float32):
+    """Ones, float32 unless a dtype is given. ``am.ones([3], am.int32)``"""
+    return fill(shape, 1, dtype)
+
+
+def range(start, limit=None, delta=1, dtype=None):
+    """Like ``np.arange``: ints give int32, floats float32. ``am.range(3)`` -> [0 1 2]"""
+    if limit is None:
+        start, limit = 0, start
+    bounds = [_concrete(v, "range") for v in (start, limit, delta)]
+    if dtype is None:
+        dtype = dt.float32 if any(isinstance(b, float) for b in bounds) else dt.int32
+    return constant(np.arange(*bounds, dtype=dt.as_dtype(dtype).np))
+
+
+def eye(num_rows, num_columns=None, dtype=dt.float32):
+    """The identity matrix. ``am.eye(2)`` -> [[1. 0.] [0. 1.]]"""
+    return constant(np.eye(num_rows, num_columns, dtype=dt.as_dtype(dtype).np))
+
+
+def _concrete(v, what):
+    """A Python number from an int/float or an eager scalar tensor."""
+    if isinstance(v, core.Tensor):
+        v = v.numpy()[()]  # a symbolic tensor raises the TracingError that explains
+    return v.item() if isinstance(v, np.generic) else v
+
+
+

@@ -1,0 +1,233 @@
+"""bind() and the mode stack: the one place where eager vs graph is decided.
+
+``bind(op, operands, params)`` hands the op to the current trace: ``EagerTrace`` runs
+the numpy kernel now; a ``GraphTrace`` (``am.function`` is tracing) records a node.
+Composite ops (``op.decompose``) expand into primitives first, in every mode.
+"""
+import numpy as np
+
+from . import devices, dtypes as dt
+from .errors import AmbiError, DTypeError, RunError, TracingError, user_loc
+from .ir.types import TensorType
+
+
+class Tensor:
+    """A tensor: eager (holds a value) or symbolic (a node in a graph being traced).
+
+    >>> am.constant([1.0, 2.0]) * 2
+    ambi.Tensor([2. 4.], shape=(2,), dtype=float32)
+    """
+
+    __slots__ = ()
+    __array_priority__ = 100  # numpy defers to our operators: np_array + tensor -> Tensor
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    def __len__(self):
+        if not self.shape:
+            raise TypeError("len() of a scalar tensor")
+        return self.shape[0]
+
+
+class EagerTensor(Tensor):
+    """A concrete value: a numpy array (or numpy scalar) on a device, and its DType."""
+
+    __slots__ = ("_value", "dtype", "device", "__weakref__")
+
+    def __init__(self, value, dtype, device=None):
+        self._value, self.dtype, self.device = value, dtype, device or devices.CPU
+
+    @property
+    def shape(self):
+        return np.shape(self._value)
+
+    def numpy(self):
+        """The value as a numpy array: ``am.constant([1, 2]).numpy()`` -> array([1, 2])."""
+        return np.asarray(self._value)
+
+    def __array__(self, dtype=None, copy=None):
+        a = np.asarray(self._value)
+        return a if dtype is None else a.astype(dtype)
+
+    def __repr__(self):
+        return f"ambi.Tensor({np.asarray(self._value)}, shape={self.shape}, dtype={self.dtype})"
+
+    def __str__(self):
+        return str(np.asarray(self._value))
+
+    def __bool__(self):
+        return bool(self._scalar("bool"))
+
+    def __int__(self):
+        return int(self._scalar("int"))
+
+    def __float__(self):
+        return float(self._scalar("float"))
+
+    def __index__(self):
+        if not self.dtype.is_int:
+            raise TypeError(f"only integer tensors can be used as an index, not {self.dtype}")
+        return int(self._scalar("index"))
+
+    def _scalar(self, what):
+        if np.size(self._value) != 1:
+            raise ValueError(f"{what}() of a tensor with shape {self.shape} is ambiguous; "
+                             "use am.reduce_any/reduce_all-style reductions or index it")
+        return np.asarray(self._value).reshape(())[()]
+
+    def __hash__(self):
+        return id(self)
+
+
+class SymbolicTensor(Tensor):
+    """A value inside a trace: output ``out`` of node ``node`` of ``trace.graph``."""
+
+    __slots__ = ("trace", "node", "out", "type")
+
+    def __init__(self, trace, node, out, type_):
+        self.trace, self.node, self.out, self.type = trace, node, out, type_
+
+    shape = property(lambda self: self.type.shape)
+    dtype = property(lambda self: self.type.dtype)
+    device = property(lambda self: self.trace.device)
+
+    @property
+    def name(self):
+        return f"{self.trace.graph[self.node]['name']}:{self.out}"
+
+    def __repr__(self):
+        return f'ambi.Tensor("{self.name}", shape={self.shape}, dtype={self.dtype})'
+
+    def _concrete(self, what):
+        raise TracingError(
+            f"{what}() needs a concrete value, but {self.name} is symbolic inside a traced "
+            "function; use am.cond(pred, true_fn, false_fn) or am.while_loop(cond_fn, body_fn, "
+            "loop_vars) for control flow on tensor values", loc=user_loc())
+
+    __bool__ = lambda self: self._concrete("bool")
+    __int__ = lambda self: self._concrete("int")
+    __float__ = lambda self: self._concrete("float")
+    __index__ = lambda self: self._concrete("index")
+    numpy = lambda self: self._concrete("numpy")
+    __array__ = lambda self, *a, **k: self._concrete("numpy conversion")
+
+    def __hash__(self):
+        return id(self)
+
+
+# -- the mode stack -----------------------------------------------------------------
+_traces = []  # innermost last; empty means eager
+
+
+def bind(op, operands, params):
+    """Run or record one op in the current mode. The only eager/graph switch."""
+    if op.decompose is not None:
+        return op.decompose(*operands, **params)
+    try:
+        if _traces:
+            return _traces[-1].process(op, operands, params)
+        return eager_process(op, operands, params)
+    except AmbiError as e:
+        raise e.with_loc(user_loc()) from None
+
+
+def executing_eagerly():
+    """True unless a function is being traced: ``am.executing_eagerly()``."""
+    return not _traces
+
+
+def current_trace():
+    return _traces[-1] if _traces else None
+
+
+def eager_process(op, operands, params):
+    """Eager: check dtypes, run the numpy kernel now, wrap the result."""
+    vals, dts = eager_operands(op, operands)
+    out_dtype = op.dtype_rule(dts, **params) if op.nout == 1 else None
+    try:
+        out = op.kernel(*vals, **params)
+    except (ValueError, IndexError, TypeError) as e:
+        _explain_failure(op, vals, dts, params, e)
+    if op.nout == 1:
+        return EagerTensor(out, out_dtype)
+    return None if op.nout == 0 else tuple(EagerTensor(v, dt.of_numpy(v.dtype)) for v in out)
+
+
+def _explain_failure(op, vals, dts, params, exc):
+    """A numpy kernel failed: the op's shape rule says why in ambi's words."""
+    op.infer([TensorType(np.shape(v), d) for v, d in zip(vals, dts)], params)
+    raise RunError(f"{op.name}: {exc}") from exc
+
+
+def eager_operands(op, operands):
+    """Operands -> (numpy values, DTypes); Python values adopt their group's dtype."""
+    vals, dts = [], []
+    for x in operands:
+        if type(x) is not EagerTensor:
+            x = to_eager(x, group_dtype(op, operands))
+        vals.append(x._value)
+        dts.append(x.dtype)
+    return vals, dts
+
+
+def group_dtype(op, operands):
+    """The dtype that Python scalars among an op's same-dtype operands adopt."""
+    idx = range(len(operands)) if op.same_dtype is None else op.same_dtype
+    for i in idx:
+        if i < len(operands) and isinstance(operands[i], (Tensor, _Readable)):
+            return operands[i].dtype
+    return None
+
+
+class _Readable:
+    """Marker base for objects that read as a tensor (Variable)."""
+
+    __slots__ = ()
+
+
+def to_eager(x, dtype=None):
+    """Tensor, Variable, numpy array or Python value -> EagerTensor (on the cpu device)."""
+    if isinstance(x, EagerTensor):
+        return x
+    if isinstance(x, _Readable):
+        return x.read_value()
+    if isinstance(x, SymbolicTensor):
+        raise TracingError(f"{x.name} is a symbolic tensor used outside the trace that made it")
+    value, dtype = to_numpy(x, dtype)
+    return EagerTensor(value, dtype)
+
+
+def to_numpy(x, dtype=None):
+    """A Python/numpy value -> (numpy array, DType) by SPEC section 2's rules."""
+    if isinstance(x, np.ndarray) or isinstance(x, np.generic):
+        have = dt.of_numpy(x.dtype)
+        if have is None:
+            raise DTypeError(f"numpy dtype {x.dtype} has no ambi equivalent")
+        if dtype is not None and dtype is not have:
+            raise DTypeError(f"operands have different dtypes {dtype.name} and {have.name}; "
+                             f"convert one with am.cast(x, am.{dtype.name})")
+        return np.asarray(x), have
+    arr = np.asarray(x)
+    if arr.dtype == object or arr.dtype.kind not in "biuf":
+        raise DTypeError(f"cannot make a tensor from {type(x).__name__} {x!r}")
+    target = dtype or _literal_dtype(arr)
+    return _adopt(arr, target, x), target
+
+
+def _literal_dtype(arr):
+    return {"b": dt.bool_, "f": dt.float32}.get(arr.dtype.kind, dt.int32)
+
+
+def _adopt(arr, target, original):
+    """Convert a Python literal to ``target``, refusing to change its value."""
+    if arr.dtype.kind == "b" and target is not dt.bool_ or \
+            arr.dtype.kind != "b" and target is dt.bool_:
+        raise DTypeError(f"cannot use {original!r} as {target.name}; use am.cast")
+    out = arr.astype(target.np)
+    if target.is_int and arr.dtype.kind == "f" and not np.array_equal(out, arr):
+        raise DTypeError(f"{original!r} is not an integer, but the other operand is "
+                         f"{target.name}; use am.cast to change one of them")
+    return out
+

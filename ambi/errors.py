@@ -1,0 +1,140 @@
+"""One AmbiError hierarchy; every error can point at the user's source line.
+
+A message prints as ``FILE:LINE:COL: error: message`` followed by the source line and a
+caret, like a compiler. Each class names its anchor in ``docs/errors.md``.
+"""
+import linecache
+import os
+import sys
+
+_PKG_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+class SourceLoc:
+    """Where the user wrote something: file, 1-based line and column, and that line."""
+
+    __slots__ = ("file", "line", "col", "text")
+
+    def __init__(self, file, line, col=1, text=None):
+        self.file, self.line, self.col = file, line, col
+        self.text = text if text is not None else linecache.getline(file, line).rstrip("\n")
+
+    def __str__(self):
+        return f"{self.file}:{self.line}:{self.col}"
+
+    def __repr__(self):
+        return f"SourceLoc({self})"
+
+    def __eq__(self, other):
+        return isinstance(other, SourceLoc) and str(self) == str(other)
+
+    def __hash__(self):
+        return hash(str(self))
+
+    def to_json(self):
+        return [self.file, self.line, self.col]
+
+
+def _is_internal(filename):
+    return filename.startswith(_PKG_DIR + os.sep)
+
+
+_loc_override = []  # the language compiler pushes script locations here
+
+
+def user_loc(depth=2):
+    """The first stack frame outside the ambi package: where the user called us."""
+    if _loc_override and _loc_override[-1] is not None:
+        return _loc_override[-1]
+    f = sys._getframe(depth)
+    while f is not None and _is_internal(f.f_code.co_filename):
+        f = f.f_back
+    if f is None:
+        return None
+    pos = _frame_col(f)
+    return SourceLoc(f.f_code.co_filename, f.f_lineno, pos)
+
+
+def _frame_col(frame):
+    try:
+        positions = list(frame.f_code.co_positions())
+        col = positions[frame.f_lasti // 2][2]
+        return (col or 0) + 1
+    except (IndexError, TypeError, ValueError):
+        return 1
+
+
+class AmbiError(Exception):
+    """Base of every error ambi raises on purpose. ``loc`` is the user's source line."""
+
+    anchor = "ambierror"
+
+    def __init__(self, message, loc=None, notes=()):
+        super().__init__(message)
+        self.message, self.loc, self.notes = message, loc, list(notes)
+
+    def with_loc(self, loc):
+        if self.loc is None:
+            self.loc = loc
+        return self
+
+    def format(self):
+        """The compiler-style report: location, message, source line and caret."""
+        head = f"{self.loc}: error: {self.message}" if self.loc else f"error: {self.message}"
+        lines = [head]
+        if self.loc is not None and self.loc.text:
+            text = self.loc.text
+            lines += [text, " " * (max(self.loc.col, 1) - 1) + "^"]
+        lines += [f"note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def __str__(self):
+        return self.format()
+
+
+class DTypeError(AmbiError, TypeError):
+    """Operands of different dtypes, or a dtype an op does not accept."""
+
+    anchor = "dtypeerror"
+
+
+class ShapeError(AmbiError, ValueError):
+    """Operand shapes that an op cannot combine (broadcasting, matmul, reshape...)."""
+
+    anchor = "shapeerror"
+
+
+class TracingError(AmbiError, TypeError):
+    """Something that needs a concrete value was asked of a symbolic tensor."""
+
+    anchor = "tracingerror"
+
+
+class GraphError(AmbiError):
+    """An IR graph that fails verification; the message shows the graph around it."""
+
+    anchor = "grapherror"
+
+
+class LoadError(AmbiError, ValueError):
+    """A saved graph file that is malformed, of another version, or hostile."""
+
+    anchor = "loaderror"
+
+
+class DeviceError(AmbiError, RuntimeError):
+    """An unknown device name, or a device that cannot be used here."""
+
+    anchor = "deviceerror"
+
+
+class ArgumentError(AmbiError, ValueError):
+    """A bad argument to an ambi function: wrong arity, axis, parameter value."""
+
+    anchor = "argumenterror"
+
+
+class RunError(AmbiError, RuntimeError):
+    """A failure while running a graph, reported at the node's source line."""
+
+    anchor = "runerror"

@@ -1,0 +1,183 @@
+"""am.function: trace once per input signature, optimize, then run the graph.
+
+A signature is the shapes and dtypes of tensor arguments (numpy arrays count as
+tensors), the identity of Variables, and the values of everything else. Calls with a
+known signature go straight to the compiled graph, without running Python.
+"""
+import functools
+import warnings
+
+import numpy as np
+
+from . import config, core, tree
+from .core import EagerTensor, Tensor, _Readable
+from .errors import ArgumentError
+from .interp import Compiled
+from .tracing import GraphTrace, tracing
+
+RETRACE_WARN_AFTER = 5
+
+
+def function(fn=None, *, optimize=2, device=None, input_signature=None):
+    """Trace ``fn`` into a graph on first call per signature; later calls run the graph.
+
+    >>> @am.function
+    ... def f(x):
+    ...     return x ** 2
+    >>> f(am.constant([1.0, 2.0]))
+    ambi.Tensor([1. 4.], shape=(2,), dtype=float32)
+    """
+    if fn is None:
+        return lambda f: Function(f, optimize, device, input_signature)
+    return Function(fn, optimize, device, input_signature)
+
+
+class Function:
+    """A traced, cached Python function (what ``@am.function`` returns)."""
+
+    def __init__(self, fn, optimize=2, device=None, input_signature=None):
+        if optimize not in (0, 1, 2):
+            raise ArgumentError(f"am.function: optimize must be 0, 1 or 2, not {optimize!r}")
+        self.fn, self.optimize, self.device = fn, optimize, device
+        self.input_signature = input_signature
+        self._cache, self._last_key, self._warned = {}, None, False
+        self.trace_count = 0
+        functools.update_wrapper(self, fn)
+
+    def __call__(self, *args, **kwargs):
+        if config.functions_run_eagerly() or core._traces:
+            return self.fn(*args, **kwargs)  # eager, or inlined into an outer trace
+        leaves, treedef = tree.flatten((args, kwargs))
+        key = (treedef, tuple(map(_leaf_key, leaves)))
+        cf = self._cache.get(key)
+        if cf is None:
+            cf = self._trace(key, args, kwargs)
+        return cf._run(leaves)
+
+    def get_concrete_function(self, *args, **kwargs):
+        """The traced graph for these arguments' signature (traced now if new)."""
+        leaves, treedef = tree.flatten((args, kwargs))
+        key = (treedef, tuple(map(_leaf_key, leaves)))
+        return self._cache.get(key) or self._trace(key, args, kwargs)
+
+    def _trace(self, key, args, kwargs):
+        self._check_retrace(key, args, kwargs)
+        cf = ConcreteFunction.trace(self.fn, args, kwargs, self.optimize,
+                                    getattr(self.fn, "__name__", "fn"))
+        self._cache[key] = cf
+        self.trace_count += 1
+        return cf
+
+    def _check_retrace(self, key, args, kwargs):
+        last, self._last_key = self._last_key, (key, args, kwargs)
+        if self.trace_count < RETRACE_WARN_AFTER or self._warned or last is None:
+            return
+        self._warned = True
+        warnings.warn(f"{self.__name__} has been traced {self.trace_count + 1} times; "
+                      f"{_what_changed(self.fn, last[1:], (args, kwargs))}. Retracing is "
+                      "slow: pass tensors rather than Python values, or keep shapes fixed.",
+                      stacklevel=4)
+
+
+def _leaf_key(x):
+    t = type(x)
+    if t is EagerTensor:
+        return (x.shape, x.dtype)
+    if isinstance(x, np.ndarray):
+        return (x.shape, str(x.dtype))
+    if isinstance(x, (Tensor, _Readable)):
+        return ("ref", id(x))
+    try:
+        hash(x)
+    except TypeError:
+        raise ArgumentError(f"am.function arguments must be tensors, arrays or hashable "
+                            f"Python values, not {t.__name__}") from None
+    return (t, x)
+
+
+def _what_changed(fn, old, new):
+    """Name the argument whose signature changed: ``x: shape (3,) -> (4,)``."""
+    import inspect
+    try:
+        bound_old = inspect.signature(fn).bind(*old[0], **old[1]).arguments
+        bound_new = inspect.signature(fn).bind(*new[0], **new[1]).arguments
+    except (TypeError, ValueError):
+        return "its arguments keep changing"
+    for name, v in bound_new.items():
+        o = bound_old.get(name)
+        if _describe(o) != _describe(v):
+            return f"argument {name}: {_describe(o)} -> {_describe(v)}"
+    return "its arguments keep changing"
+
+
+def _describe(x):
+    if isinstance(x, (Tensor, np.ndarray)):
+        return f"shape {tuple(x.shape)} {x.dtype}"
+    return repr(x)
+
+
+class ConcreteFunction:
+    """One traced signature: ``.graph`` (an ``am.ir.Graph``), callable like the function."""
+
+    def __init__(self, graph, in_leaves, out_treedef, out_types, static_out, report=None):
+        self.graph = graph
+        self._in = in_leaves      # per input leaf: "tensor", "array" or None (static)
+        self._out_def, self._out_types, self._static = out_treedef, out_types, static_out
+        self.report = report or []
+        self._compiled = Compiled(graph)
+
+    @classmethod
+    def trace(cls, fn, args, kwargs, optimize, name):
+        from .passes import optimize as run_passes
+        trace = GraphTrace(name)
+        leaves, treedef = tree.flatten((args, kwargs))
+        kinds = []
+        with tracing(trace):
+            sym = []
+            for x in leaves:
+                kind = _input_kind(x)
+                kinds.append(kind)
+                sym.append(trace.new_arg(_type_of(x)) if kind else x)
+            a, kw = tree.unflatten(treedef, sym)
+            result = fn(*a, **kw)
+            outs, out_def = tree.flatten(result)
+            static = [None if isinstance(o, (Tensor, _Readable)) else o for o in outs]
+            syms = [trace.to_symbolic(o) for o in outs if isinstance(o, (Tensor, _Readable))]
+        trace.graph.outputs = [(s.node, s.out) for s in syms]
+        report = run_passes(trace.graph, optimize)
+        return cls(trace.graph, kinds, out_def, [s.type for s in syms], static, report)
+
+    def __call__(self, *args, **kwargs):
+        return self._run(tree.flatten((args, kwargs))[0])
+
+    def _run(self, leaves):
+        vals = [_value(x) for x, k in zip(leaves, self._in) if k]
+        outs = iter(self._compiled(*vals))
+        types = iter(self._out_types)
+        res = [EagerTensor(next(outs), next(types).dtype) if s is None else s
+               for s in self._static]
+        return tree.unflatten(self._out_def, res)
+
+    def stats(self):
+        """Per-pass statistics: nodes before and after, and time."""
+        return list(self.report)
+
+
+def _input_kind(x):
+    if isinstance(x, EagerTensor):
+        return "tensor"
+    if isinstance(x, np.ndarray):
+        return "array"
+    return None
+
+
+def _type_of(x):
+    from .ir.types import TensorType
+    from .core import to_numpy
+    if isinstance(x, EagerTensor):
+        return TensorType(x.shape, x.dtype)
+    return TensorType(x.shape, to_numpy(x)[1])
+
+
+def _value(x):
+    return x._value if type(x) is EagerTensor else x

@@ -1,0 +1,138 @@
+"""Graph: the IR, a networkx.MultiDiGraph of op nodes.
+
+A node is an int id (creation order) with attributes ``op`` (OpDef), ``params``,
+``types`` (tuple of output TensorTypes), ``locs`` (tuple of SourceLocs) and ``name``.
+An operand is an edge keyed by its position, carrying ``out`` (which output of the
+producer). Effects are chained in program order by extra edges keyed ``"seq"``.
+Graph inputs are ``arg`` nodes; outputs are a list of (node, out) pairs.
+"""
+import itertools
+
+import networkx as nx
+
+SEQ = "seq"
+_ids = itertools.count()
+
+
+class Graph:
+    """A traced program: ``g.nx`` is the networkx.MultiDiGraph; ``g.pretty()`` prints it."""
+
+    def __init__(self, name="graph"):
+        self.name = name
+        self.nx = nx.MultiDiGraph()
+        self.inputs, self.outputs = [], []
+        self.variables = []  # Variable objects that var_read/var_write nodes refer to
+        self.last_effect = None
+        self._order = None
+        self._names = {}
+
+    # -- building -----------------------------------------------------------------
+    def add_node(self, op, operands, params, types, locs=()):
+        """Append a node; ``operands`` are (node, out) pairs. Effects join the chain."""
+        n = next(_ids)
+        self.nx.add_node(n, op=op, params=params, types=tuple(types), locs=tuple(locs),
+                         name=self._fresh_name(op.name))
+        for pos, (src, out) in enumerate(operands):
+            self.nx.add_edge(src, n, key=pos, out=out)
+        if op.is_effect(params):
+            if self.last_effect is not None:
+                self.nx.add_edge(self.last_effect, n, key=SEQ)
+            self.last_effect = n
+        if op.name == "arg":
+            self.inputs.append(n)
+        self._order = None
+        return n
+
+    def _fresh_name(self, base):
+        k = self._names.get(base, 0)
+        self._names[base] = k + 1
+        return base if k == 0 else f"{base}_{k}"
+
+    # -- reading ------------------------------------------------------------------
+    def __getitem__(self, n):
+        return self.nx.nodes[n]
+
+    def __len__(self):
+        return self.nx.number_of_nodes()
+
+    def __contains__(self, n):
+        return n in self.nx
+
+    def operands(self, n):
+        """The (node, out) pairs feeding n, in operand order."""
+        edges = [(k, u, d["out"]) for u, _, k, d in self.nx.in_edges(n, keys=True, data=True)
+                 if k != SEQ]
+        return [(u, out) for _, u, out in sorted(edges)]
+
+    def users(self, n):
+        """Nodes that use any output of n as an operand (each once)."""
+        return list(dict.fromkeys(v for _, v, k in self.nx.out_edges(n, keys=True)
+                                  if k != SEQ))
+
+    def order(self):
+        """Deterministic topological order: ties broken by creation order."""
+        if self._order is None:
+            self._order = list(nx.lexicographical_topological_sort(self.nx, key=lambda n: n))
+        return self._order
+
+    def effects(self):
+        return [n for n in self.order() if self.is_effect(n)]
+
+    def is_effect(self, n):
+        node = self[n]
+        return node["op"].is_effect(node["params"])
+
+    def has_effects(self):
+        return self.last_effect is not None or any(self.is_effect(n) for n in self.nx)
+
+    def out_type(self, value):
+        n, out = value
+        return self[n]["types"][out]
+
+    def subgraphs(self, n):
+        node = self[n]
+        return node["op"].subgraph_values(node["params"])
+
+    # -- rewriting ----------------------------------------------------------------
+    def replace_uses(self, old, new):
+        """Every use of value ``old`` (node, out) now reads ``new``; outputs too."""
+        (o, oi), (m, mi) = old, new
+        for _, v, k, d in list(self.nx.out_edges(o, keys=True, data=True)):
+            if k != SEQ and d["out"] == oi:
+                self.nx.remove_edge(o, v, key=k)
+                self.nx.add_edge(m, v, key=k, out=mi)
+        self.outputs = [new if v == old else v for v in self.outputs]
+        self._order = None
+
+    def remove_node(self, n):
+        """Remove n, splicing the effect chain around it."""
+        preds = [u for u, _, k in self.nx.in_edges(n, keys=True) if k == SEQ]
+        succs = [v for _, v, k in self.nx.out_edges(n, keys=True) if k == SEQ]
+        for u in preds:
+            for v in succs:
+                self.nx.add_edge(u, v, key=SEQ)
+        if self.last_effect == n:
+            self.last_effect = preds[0] if preds else None
+        if n in self.inputs:
+            self.inputs.remove(n)
+        self.nx.remove_node(n)
+        self._order = None
+
+    def touch(self):
+        self._order = None
+
+    # -- views ----------------------------------------------------------------------
+    def pretty(self):
+        from .printer import pretty
+        return pretty(self)
+
+    def to_dot(self):
+        from .printer import to_dot
+        return to_dot(self)
+
+    def save(self, path):
+        from .serialize import save
+        save(self, path)
+
+    def __repr__(self):
+        return f"<ambi.ir.Graph {self.name!r}: {len(self)} nodes>"

@@ -1,0 +1,142 @@
+"""OpDef: the one record that declares an op, and the registry of all of them.
+
+Everything about an op lives in its record: arity and params, shape and dtype rules,
+flags that passes consult, the numpy kernel that defines its meaning, and room for the
+gradient (``vjp``) and the OpenCL template (``cl``). Eager execution, tracing, passes,
+devices and autodiff read only this record.
+"""
+from .. import dtypes as dt
+from ..errors import ArgumentError, DTypeError
+from .types import TensorType
+
+REGISTRY = {}
+
+
+class OpDef:
+    """One op. Call it like a function: ``am.exp(x)`` is ``exp_op.__call__(x)`` -> bind."""
+
+    def __init__(self, name, *, arity=1, params=None, kernel=None, shape=None, dtype=None,
+                 types=None, decompose=None, accepts=dt.ALL, same_dtype=None, out_dtype="same",
+                 elementwise=False, commutative=False, effect=False, random=False,
+                 foldable=True, differentiable=True, subgraphs=(), nout=1, variadic=False,
+                 vjp=None, cl=None, doc=""):
+        self.name, self.arity, self.params = name, arity, dict(params or {})
+        self.kernel, self.shape_rule, self.decompose = kernel, shape, decompose
+        self.dtype_rule = dtype or _dtype_rule(self)
+        self.types_rule = types
+        self.accepts, self.out_dtype = tuple(accepts), out_dtype
+        self.same_dtype = None if same_dtype is None else tuple(same_dtype)  # None: all
+        self.elementwise, self.commutative, self.effect = elementwise, commutative, effect
+        self.random, self.foldable = random, foldable and not effect
+        self.differentiable, self.subgraphs, self.nout = differentiable, tuple(subgraphs), nout
+        self.variadic, self.vjp, self.cl = variadic, vjp, cl
+        self.__doc__ = doc
+        self.__name__ = name
+
+    def __repr__(self):
+        return f"<op {self.name}>"
+
+    def __call__(self, *args, **kwargs):
+        """Split positionals into operands and params, then bind in the current mode."""
+        n = 1 if self.variadic else self.arity
+        if len(args) > n + len(self.params):
+            raise ArgumentError(f"{self.name}() takes at most {n + len(self.params)} "
+                                f"arguments, got {len(args)}")
+        operands = list(args[0]) if self.variadic and args else list(args[:n])
+        if len(args) < n:
+            raise ArgumentError(f"{self.name}() needs {n} operand(s), got {len(args)}")
+        for key, val in zip(self.params, args[n:]):
+            if key in kwargs:
+                raise ArgumentError(f"{self.name}() got two values for {key!r}")
+            kwargs[key] = val
+        return core.bind(self, operands, self.fill_params(kwargs))
+
+    @property
+    def primitive(self):
+        return self.decompose is None
+
+    def fill_params(self, given):
+        """Defaults filled in, unknown names rejected, values frozen to hashable form."""
+        if not given and not self.params:
+            return {}
+        unknown = set(given) - set(self.params)
+        if unknown:
+            raise ArgumentError(f"{self.name}() got an unexpected argument {sorted(unknown)[0]!r}")
+        out = {k: freeze(given.get(k, d)) for k, d in self.params.items()}
+        if out.get("dtype") is not None:  # a param named dtype is always a DType
+            out["dtype"] = dt.as_dtype(out["dtype"])
+        return out
+
+    def is_effect(self, params):
+        """Effects are never dropped, merged, reordered or folded by a pass."""
+        if self.effect:
+            return True
+        if self.random and params.get("seed") is None:
+            return True
+        return any(g.has_effects() for g in self.subgraph_values(params))
+
+    def subgraph_values(self, params):
+        return [params[k] for k in self.subgraphs]
+
+    def infer(self, types, params):
+        """Input TensorTypes -> tuple of output TensorTypes, or a DTypeError/ShapeError."""
+        if self.types_rule is not None:
+            return tuple(self.types_rule(types, **params))
+        dtype = self.dtype_rule([t.dtype for t in types], **params)
+        shape = self.shape_rule(*[t.shape for t in types], **params)
+        return (TensorType(shape, dtype),)
+
+
+def freeze(value):
+    """Lists -> tuples (recursively), dtype names -> DType, so params hash and compare."""
+    if isinstance(value, list):
+        return tuple(freeze(v) for v in value)
+    if isinstance(value, tuple):
+        return tuple(freeze(v) for v in value)
+    return value
+
+
+def _dtype_rule(op):
+    def rule(dtypes, **params):
+        idx = range(len(dtypes)) if op.same_dtype is None else op.same_dtype
+        group = [dtypes[i] for i in idx]
+        check_same(op.name, group)
+        for d in group:
+            if d not in op.accepts:
+                raise DTypeError(f"{op.name}: does not accept {d.name}; it accepts "
+                                 + ", ".join(a.name for a in op.accepts))
+        if op.out_dtype == "same":
+            return group[0] if group else dtypes[0]
+        if callable(op.out_dtype):
+            return op.out_dtype(group[0] if group else None, **params)
+        return op.out_dtype
+    return rule
+
+
+def check_same(opname, dtypes):
+    """Binary ops need equal dtypes (SPEC section 2); the error names both and am.cast."""
+    for d in dtypes[1:]:
+        if d is not dtypes[0]:
+            raise DTypeError(
+                f"{opname}: operands have different dtypes {dtypes[0].name} and {d.name}; "
+                f"convert one with am.cast(x, am.{dtypes[0].name})")
+
+
+def defop(name, **fields):
+    """Declare an op once and register it; returns the OpDef (which is callable)."""
+    if name in REGISTRY:
+        raise ValueError(f"op {name!r} declared twice")
+    op = OpDef(name, **fields)
+    REGISTRY[name] = op
+    return op
+
+
+def get_op(name):
+    from ..errors import LoadError
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise LoadError(f"unknown op {name!r}") from None
+
+
+from .. import core  # noqa: E402  (OpDef.__call__ binds through core; core never imports ops)

@@ -1,0 +1,45 @@
+"""verify(graph): the IR's invariants, checked after every pass when checks are on."""
+import networkx as nx
+
+from ..errors import AmbiError, GraphError
+from .graph import SEQ
+
+
+def verify(graph, after=None):
+    """Raise GraphError, showing the graph around the bad node, if an invariant fails."""
+    if not nx.is_directed_acyclic_graph(graph.nx):
+        _fail(graph, None, "the graph has a cycle", after)
+    for n in graph.order():
+        _verify_node(graph, n, after)
+    for v in graph.outputs:
+        if v[0] not in graph:
+            _fail(graph, None, f"output {v} refers to a removed node", after)
+    effects = graph.effects()
+    for a, b in zip(effects, effects[1:]):
+        if not graph.nx.has_edge(a, b, key=SEQ):
+            _fail(graph, b, "the effect chain is broken before this node", after)
+
+
+def _verify_node(graph, n, after):
+    node = graph[n]
+    op, operands = node["op"], graph.operands(n)
+    positions = sorted(k for _, _, k in graph.nx.in_edges(n, keys=True) if k != SEQ)
+    if positions != list(range(len(positions))):
+        _fail(graph, n, f"operand positions {positions} have a gap", after)
+    types = [graph.out_type(v) for v in operands]
+    if op.name != "arg":
+        try:
+            inferred = op.infer(types, node["params"])
+        except AmbiError as e:
+            _fail(graph, n, f"types no longer check: {e.message}", after)
+        if tuple(inferred) != tuple(node["types"]):
+            _fail(graph, n, f"recorded types {node['types']} but rules give {inferred}", after)
+    for sub in graph.subgraphs(n):
+        verify(sub, after)
+
+
+def _fail(graph, n, message, after):
+    from .printer import pretty
+    where = f" after pass {after!r}" if after else ""
+    listing = pretty(graph, around=n)
+    raise GraphError(f"invalid graph{where}: {message}\n{listing}")

@@ -1,0 +1,119 @@
+"""Elementwise ops: unary, binary and ``where``. Broadcasting follows numpy.
+
+Each record is the whole truth about its op. Composite ops (``rsqrt``, ``square``,
+``sigmoid``, ``relu``) are written with primitives, so no device or pass needs to
+know them.
+"""
+import numpy as np
+
+from .. import dtypes as dt
+from ..ir.opdef import defop
+from ..ir.types import broadcast_shapes
+
+__all__ = ["negative", "abs", "sign", "exp", "log", "log1p", "sqrt", "sin", "cos", "tanh",
+           "floor", "ceil", "round", "logical_not", "add", "subtract", "multiply", "divide",
+           "floordiv", "mod", "pow", "maximum", "minimum", "equal", "not_equal", "less",
+           "less_equal", "greater", "greater_equal", "logical_and", "logical_or", "where",
+           "square", "rsqrt", "sigmoid", "relu"]
+
+F, N, A, B = dt.FLOATS, dt.NUMERIC, dt.ALL, (dt.bool_,)
+
+
+def _same_shape(shape, **_):
+    return shape
+
+
+def unary(name, kernel, accepts=F, out="same", doc="", **flags):
+    return defop(name, arity=1, kernel=kernel, shape=_same_shape, accepts=accepts,
+                 out_dtype=out, elementwise=True, doc=doc, **flags)
+
+
+def _broadcast(name):
+    return lambda *shapes: _fold_broadcast(name, shapes)
+
+
+def _fold_broadcast(name, shapes):
+    out = shapes[0]
+    for s in shapes[1:]:
+        out = broadcast_shapes(out, s, name)
+    return out
+
+
+def binary(name, kernel, accepts=N, out="same", doc="", **flags):
+    return defop(name, arity=2, kernel=kernel, shape=_broadcast(name), accepts=accepts,
+                 out_dtype=out, elementwise=True, doc=doc, **flags)
+
+
+def _float_of(d):
+    """int32 / int32 -> float32, int64 / int64 -> float64 (as PyTorch and JAX do)."""
+    return d if d.is_float else (dt.float64 if d is dt.int64 else dt.float32)
+
+
+def _divide(a, b):
+    if a.dtype.kind == "f":
+        return np.true_divide(a, b)
+    return np.true_divide(a, b, dtype=np.float64 if a.dtype == np.int64 else np.float32)
+
+
+# -- unary ------------------------------------------------------------------------
+negative = unary("negative", np.negative, N, doc="-x. ``am.negative([1, -2])`` -> [-1 2]")
+abs = unary("abs", np.absolute, N, doc="|x|. ``am.abs([-1.5])`` -> [1.5]")
+sign = unary("sign", np.sign, N, doc="-1, 0 or 1 (nan stays nan). ``am.sign([-3])`` -> [-1]")
+exp = unary("exp", np.exp, doc="e**x. ``am.exp([0.0])`` -> [1.]")
+log = unary("log", np.log, doc="Natural log. ``am.log([1.0])`` -> [0.]")
+log1p = unary("log1p", np.log1p, doc="log(1 + x), exact for small x.")
+sqrt = unary("sqrt", np.sqrt, doc="Square root. ``am.sqrt([4.0])`` -> [2.]")
+sin = unary("sin", np.sin, doc="Sine, radians.")
+cos = unary("cos", np.cos, doc="Cosine, radians.")
+tanh = unary("tanh", np.tanh, doc="Hyperbolic tangent.")
+floor = unary("floor", np.floor, doc="Round down. ``am.floor([1.5])`` -> [1.]")
+ceil = unary("ceil", np.ceil, doc="Round up. ``am.ceil([1.5])`` -> [2.]")
+round = unary("round", np.round, doc="Round half to even, as numpy and TensorFlow do.")
+logical_not = unary("logical_not", np.logical_not, B, doc="not x, elementwise, on bools.")
+
+# -- binary -----------------------------------------------------------------------
+add = binary("add", np.add, commutative=True, doc="x + y. ``am.add([1], [2])`` -> [3]")
+subtract = binary("subtract", np.subtract, doc="x - y.")
+multiply = binary("multiply", np.multiply, commutative=True, doc="x * y.")
+divide = binary("divide", _divide, out=_float_of,
+                doc="x / y; integers divide to float32 (int64 to float64).")
+floordiv = binary("floordiv", np.floor_divide, doc="x // y, rounding toward -inf.")
+mod = binary("mod", np.remainder, doc="x % y with the sign of y, as in Python.")
+pow = binary("pow", np.power, doc="x ** y. ``am.pow([2.0], [3.0])`` -> [8.]")
+maximum = binary("maximum", np.maximum, commutative=True, doc="Elementwise max; nan wins.")
+minimum = binary("minimum", np.minimum, commutative=True, doc="Elementwise min; nan wins.")
+equal = binary("equal", np.equal, A, dt.bool_, commutative=True, differentiable=False,
+               doc="x == y, elementwise, as bools.")
+not_equal = binary("not_equal", np.not_equal, A, dt.bool_, commutative=True,
+                   differentiable=False, doc="x != y, elementwise, as bools.")
+less = binary("less", np.less, N, dt.bool_, differentiable=False, doc="x < y.")
+less_equal = binary("less_equal", np.less_equal, N, dt.bool_, differentiable=False,
+                    doc="x <= y.")
+greater = binary("greater", np.greater, N, dt.bool_, differentiable=False, doc="x > y.")
+greater_equal = binary("greater_equal", np.greater_equal, N, dt.bool_, differentiable=False,
+                       doc="x >= y.")
+logical_and = binary("logical_and", np.logical_and, B, commutative=True,
+                     differentiable=False, doc="x and y, elementwise, on bools.")
+logical_or = binary("logical_or", np.logical_or, B, commutative=True, differentiable=False,
+                    doc="x or y, elementwise, on bools.")
+
+
+def _where_dtype(dtypes):
+    from ..ir.opdef import check_same
+    from ..errors import DTypeError
+    if dtypes[0] is not dt.bool_:
+        raise DTypeError(f"where: the condition must be bool, not {dtypes[0].name}")
+    check_same("where", dtypes[1:])
+    return dtypes[1]
+
+
+where = defop("where", arity=3, kernel=np.where, shape=_broadcast("where"),
+              dtype=lambda dtypes: _where_dtype(dtypes), same_dtype=(1, 2),
+              elementwise=True, doc="x where cond else y. ``am.where([True], [1], [2])`` -> [1]")
+
+# -- composites -------------------------------------------------------------------
+square = defop("square", decompose=lambda x: multiply(x, x), doc="x * x.")
+rsqrt = defop("rsqrt", decompose=lambda x: divide(1, sqrt(x)), accepts=F, doc="1 / sqrt(x).")
+sigmoid = defop("sigmoid", decompose=lambda x: divide(1, add(1, exp(negative(x)))),
+                doc="1 / (1 + exp(-x)).")
+relu = defop("relu", decompose=lambda x: maximum(x, 0), doc="max(x, 0).")

@@ -1,0 +1,101 @@
+"""Neural-network ops: softmax, log_softmax (composites), conv2d and max_pool2d (NHWC),
+and stop_gradient."""
+import math
+
+import numpy as np
+
+from .. import dtypes as dt
+from ..errors import ArgumentError, ShapeError
+from ..ir.opdef import defop
+from .elementwise import divide, exp, log, subtract
+from .reduce import reduce_max, reduce_sum
+
+
+def _softmax(x, axis=-1):
+    e = exp(subtract(x, stop_gradient(reduce_max(x, axis=axis, keepdims=True))))
+    return divide(e, reduce_sum(e, axis=axis, keepdims=True))
+
+
+def _log_softmax(x, axis=-1):
+    shifted = subtract(x, stop_gradient(reduce_max(x, axis=axis, keepdims=True)))
+    return subtract(shifted, log(reduce_sum(exp(shifted), axis=axis, keepdims=True)))
+
+
+softmax = defop("softmax", params={"axis": -1}, decompose=_softmax,
+                doc="exp(x) / sum(exp(x)) along axis, computed stably.")
+log_softmax = defop("log_softmax", params={"axis": -1}, decompose=_log_softmax,
+                    doc="x - log(sum(exp(x))) along axis, computed stably.")
+stop_gradient = defop("stop_gradient", kernel=lambda x: x, shape=lambda s: s,
+                      doc="x, but gradients do not flow through it.")
+
+
+# -- windows (conv2d, max_pool2d) -----------------------------------------------------
+def _pair(v, what, op):
+    v = (v, v) if isinstance(v, int) else tuple(v)
+    if len(v) != 2 or any(not isinstance(i, int) or i < 1 for i in v):
+        raise ArgumentError(f"{op}: {what} must be a positive int or a pair, got {v!r}")
+    return v
+
+
+def _out_and_pad(size, k, s, padding, op):
+    """TensorFlow's rule: SAME -> ceil(size/s), padding split with the extra after."""
+    if padding == "VALID":
+        if size < k:
+            raise ShapeError(f"{op}: window {k} is larger than the input ({size}) with VALID")
+        return (size - k) // s + 1, (0, 0)
+    if padding == "SAME":
+        out = math.ceil(size / s)
+        total = max((out - 1) * s + k - size, 0)
+        return out, (total // 2, total - total // 2)
+    raise ArgumentError(f'{op}: padding must be "VALID" or "SAME", not {padding!r}')
+
+
+def _window_geometry(shape, ksize, strides, padding, op):
+    if len(shape) != 4:
+        raise ShapeError(f"{op}: input must be NHWC (rank 4), got shape {shape}")
+    (kh, kw), (sh, sw) = _pair(ksize, "ksize", op), _pair(strides, "strides", op)
+    oh, ph = _out_and_pad(shape[1], kh, sh, padding, op)
+    ow, pw = _out_and_pad(shape[2], kw, sw, padding, op)
+    return (kh, kw), (sh, sw), (oh, ow), (ph, pw)
+
+
+def _windows(x, ksize, strides, pads, fill):
+    x = np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)), constant_values=fill)
+    w = np.lib.stride_tricks.sliding_window_view(x, ksize, axis=(1, 2))
+    return w[:, ::strides[0], ::strides[1]]  # (N, OH, OW, C, KH, KW)
+
+
+def _conv_shape(x, f, strides, padding):
+    if len(f) != 4 or len(x) == 4 and f[2] != x[3]:
+        raise ShapeError(f"conv2d: filters {f} must be (KH, KW, C_in, C_out) with C_in = "
+                         f"the input's channels (input {x})")
+    _, _, (oh, ow), _ = _window_geometry(x, f[:2], strides, padding, "conv2d")
+    return (x[0], oh, ow, f[3])
+
+
+def _conv_kernel(x, f, strides, padding):
+    k, s, _, pads = _window_geometry(x.shape, f.shape[:2], strides, padding, "conv2d")
+    w = _windows(x, k, s, pads, 0)
+    return np.einsum("nhwcij,ijco->nhwo", w, f).astype(x.dtype)
+
+
+conv2d = defop("conv2d", arity=2, params={"strides": 1, "padding": "VALID"},
+               kernel=_conv_kernel, shape=_conv_shape, accepts=dt.FLOATS,
+               doc="2-D convolution, NHWC input and (KH, KW, C_in, C_out) filters. "
+                   '``am.conv2d(x, f, strides=1, padding="SAME")``')
+
+
+def _pool_shape(x, ksize, strides, padding):
+    _, _, (oh, ow), _ = _window_geometry(x, ksize, strides, padding, "max_pool2d")
+    return (x[0], oh, ow, x[3])
+
+
+def _pool_kernel(x, ksize, strides, padding):
+    k, s, _, pads = _window_geometry(x.shape, ksize, strides, padding, "max_pool2d")
+    low = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+    return _windows(x, k, s, pads, low).max(axis=(4, 5))
+
+
+max_pool2d = defop("max_pool2d", params={"ksize": 2, "strides": 2, "padding": "VALID"},
+                   kernel=_pool_kernel, shape=_pool_shape, accepts=dt.NUMERIC,
+                   doc="Max over windows of NHWC input. ``am.max_pool2d(x, 2, 2)``")

@@ -1,0 +1,112 @@
+"""Shape ops: reshape, transpose, expand_dims, squeeze, concat, stack, broadcast_to,
+slicing and indexing, gather, one_hot and cast."""
+import numpy as np
+
+from .. import dtypes as dt
+from ..errors import ArgumentError, ShapeError
+from ..ir.opdef import defop
+from ..ir.types import broadcast_shapes, norm_axis
+
+
+def _reshape_shape(shape, shape_):
+    size = int(np.prod(shape, dtype=np.int64))
+    target = list(shape_)
+    if target.count(-1) > 1 or any(d < -1 for d in target):
+        raise ShapeError(f"reshape: invalid target shape {tuple(shape_)}")
+    if -1 in target:
+        known = int(np.prod([d for d in target if d != -1], dtype=np.int64))
+        if known == 0 or size % known:
+            raise ShapeError(f"reshape: cannot reshape {shape} into {tuple(shape_)}")
+        target[target.index(-1)] = size // known
+    if int(np.prod(target, dtype=np.int64)) != size:
+        raise ShapeError(f"reshape: cannot reshape {shape} ({size} elements) into "
+                         f"{tuple(shape_)}")
+    return tuple(target)
+
+
+reshape = defop("reshape", params={"shape": ()}, kernel=lambda x, shape: np.reshape(x, shape),
+                shape=lambda s, shape: _reshape_shape(s, shape),
+                doc="Same elements, new shape; one -1 is inferred. "
+                    "``am.reshape(am.range(6), (2, 3))``")
+
+
+def _perm(shape, perm):
+    perm = tuple(range(len(shape)))[::-1] if perm is None else perm
+    if sorted(perm) != list(range(len(shape))):
+        raise ArgumentError(f"transpose: perm {perm} is not a permutation of the "
+                            f"{len(shape)} axes of shape {shape}")
+    return tuple(perm)
+
+
+transpose = defop("transpose", params={"perm": None},
+                  kernel=lambda x, perm: np.transpose(x, perm),
+                  shape=lambda s, perm: tuple(s[i] for i in _perm(s, perm)),
+                  doc="Permute axes (reverse them when perm is None). "
+                      "``am.transpose(x, (1, 0))``")
+
+
+def _expand(x, axis):
+    shape = x.shape if hasattr(x, "shape") else np.shape(x)
+    a = norm_axis(axis, len(shape) + 1, "expand_dims")
+    return reshape(x, shape[:a] + (1,) + shape[a:])
+
+
+def _squeeze(x, axis=None):
+    shape = x.shape if hasattr(x, "shape") else np.shape(x)
+    if axis is None:
+        axes = [i for i, d in enumerate(shape) if d == 1]
+    else:
+        axes = [norm_axis(a, len(shape), "squeeze")
+                for a in ((axis,) if isinstance(axis, int) else axis)]
+    bad = [a for a in axes if shape[a] != 1]
+    if bad:
+        raise ShapeError(f"squeeze: axis {bad[0]} of shape {shape} has size {shape[bad[0]]}, "
+                         "not 1")
+    return reshape(x, tuple(d for i, d in enumerate(shape) if i not in axes))
+
+
+expand_dims = defop("expand_dims", params={"axis": 0}, decompose=_expand,
+                    doc="Insert an axis of size 1. ``am.expand_dims([1, 2], 0)`` -> [[1 2]]")
+squeeze = defop("squeeze", params={"axis": None}, decompose=_squeeze,
+                doc="Remove axes of size 1 (all of them when axis is None).")
+
+
+def _concat_shape(*shapes, axis):
+    if not shapes:
+        raise ArgumentError("concat: needs at least one tensor")
+    if not shapes[0]:
+        raise ShapeError("concat: cannot concatenate scalars; use am.stack")
+    a = norm_axis(axis, len(shapes[0]), "concat")
+    for s in shapes[1:]:
+        if len(s) != len(shapes[0]) or s[:a] + s[a + 1:] != shapes[0][:a] + shapes[0][a + 1:]:
+            raise ShapeError(f"concat: shapes {shapes[0]} and {s} differ outside axis {a}")
+    return shapes[0][:a] + (sum(s[a] for s in shapes),) + shapes[0][a + 1:]
+
+
+concat = defop("concat", variadic=True, params={"axis": 0},
+               kernel=lambda *xs, axis: np.concatenate(xs, axis=axis),
+               shape=_concat_shape, doc="Join tensors along an existing axis. "
+                                        "``am.concat([x, y], axis=0)``")
+stack = defop("stack", params={"axis": 0}, variadic=True,
+              decompose=lambda *xs, axis: concat([expand_dims(x, axis) for x in xs], axis=axis),
+              doc="Join tensors along a new axis. ``am.stack([x, y])``")
+
+
+def _broadcast_to_shape(s, shape):
+    if broadcast_shapes(s, tuple(shape), "broadcast_to") != tuple(shape):
+        raise ShapeError(f"broadcast_to: shape {s} cannot broadcast to {tuple(shape)}")
+    return tuple(shape)
+
+
+broadcast_to = defop("broadcast_to", params={"shape": ()},
+                     kernel=lambda x, shape: np.broadcast_to(x, shape),
+                     shape=_broadcast_to_shape, doc="Repeat size-1 axes to a shape, as numpy.")
+
+
+def _cast_kernel(x, dtype):
+    return np.asarray(x).astype(dt.as_dtype(dtype).np)
+
+
+cast = defop("cast", params={"dtype": None}, kernel=_cast_kernel, shape=lambda s, dtype: s,
+             dtype=lambda dtypes, dtype: dt.as_dtype(dtype), elementwise=True,
+             doc="Convert to another dtype, as numpy's astype. ``am.cast(x, am.int32)``")
