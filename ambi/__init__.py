@@ -6,14 +6,15 @@ ambi.Tensor([4. 6.], shape=(2,), dtype=float32)
 """
 import warnings as _warnings
 
-from . import config, dtypes, errors, ir, random  # noqa: F401
-from .constructors import constant, convert_to_tensor, eye, fill, ones, range, zeros  # noqa
+from . import config, dtypes, errors, ir, passes, random  # noqa: F401
+from .constructors import (constant, convert_to_tensor, eye, fill, ones, ones_like,  # noqa
+                           range, zeros, zeros_like)
 from .control import cond, while_loop  # noqa: F401
 from .core import Tensor, executing_eagerly  # noqa: F401
 from .devices import Device, device, devices  # noqa: F401
 from .dtypes import bool_ as bool, float32, float64, int32, int64  # noqa: F401
 from .errors import AmbiError  # noqa: F401
-from .function import function  # noqa: F401
+from .function import TensorSpec, function  # noqa: F401
 from .ops import *  # noqa: F401,F403
 from .ops import print  # noqa: F401
 from .tensor import OPERATORS as _OPERATORS  # noqa: F401  (installs Tensor operators)

@@ -62,6 +62,18 @@ def ones(shape, dtype=dt.float32):
     return fill(shape, 1, dtype)
 
 
+def zeros_like(x, dtype=None):
+    """Zeros of x's shape (and dtype, unless given). ``am.zeros_like(x)``"""
+    x = convert_to_tensor(x)
+    return fill(x.shape, 0, dtype or x.dtype)
+
+
+def ones_like(x, dtype=None):
+    """Ones of x's shape (and dtype, unless given). ``am.ones_like(x)``"""
+    x = convert_to_tensor(x)
+    return fill(x.shape, 1, dtype or x.dtype)
+
+
 def range(start, limit=None, delta=1, dtype=None):
     """Like ``np.arange``: ints give int32, floats float32. ``am.range(3)`` -> [0 1 2]"""
     if limit is None:

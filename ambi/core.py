@@ -119,6 +119,7 @@ class SymbolicTensor(Tensor):
 
 # -- the mode stack -----------------------------------------------------------------
 _traces = []  # innermost last; empty means eager
+_tapes = []   # active recorders (autodiff's GradientTape): each sees every primitive bound
 
 
 def bind(op, operands, params):
@@ -126,11 +127,30 @@ def bind(op, operands, params):
     if op.decompose is not None:
         return op.decompose(*operands, **params)
     try:
+        if _tapes:
+            return _bind_recorded(op, operands, params)
         if _traces:
             return _traces[-1].process(op, operands, params)
         return eager_process(op, operands, params)
     except AmbiError as e:
         raise e.with_loc(user_loc()) from None
+
+
+def _bind_recorded(op, operands, params):
+    """Convert operands to tensors first, so recorders see the very tensors used."""
+    trace = _traces[-1] if _traces else None
+    operands = convert_operands(op, operands, trace.to_symbolic if trace else to_eager)
+    out = trace.process(op, operands, params) if trace else eager_process(op, operands, params)
+    for tape in list(_tapes):
+        tape.record(op, operands, params, out)
+    return out
+
+
+def convert_operands(op, operands, convert):
+    """Apply ``convert(x, dtype)``; Python values in the same-dtype group adopt its dtype."""
+    dtype = group_dtype(op, operands)
+    group = range(len(operands)) if op.same_dtype is None else op.same_dtype
+    return [convert(x, dtype if i in group else None) for i, x in enumerate(operands)]
 
 
 def executing_eagerly():
@@ -144,8 +164,17 @@ def current_trace():
 
 def eager_process(op, operands, params):
     """Eager: check dtypes, run the numpy kernel now, wrap the result."""
-    vals, dts = eager_operands(op, operands)
-    out_dtype = op.dtype_rule(dts, **params) if op.nout == 1 else None
+    if devices._scope[-1] is not devices.CPU:
+        return devices._scope[-1].eager_process(op, operands, params)
+    vals, dts = [], []
+    for x in operands:
+        if type(x) is not EagerTensor:
+            if isinstance(x, EagerTensor):  # lives on another device: it runs the op there
+                return x.device.eager_process(op, operands, params)
+            return eager_process(op, convert_operands(op, operands, to_eager), params)
+        vals.append(x._value)
+        dts.append(x.dtype)
+    out_dtype = _eager_dtype(op, dts, vals, params) if op.nout == 1 else None
     try:
         out = op.kernel(*vals, **params)
     except (ValueError, IndexError, TypeError) as e:
@@ -155,21 +184,24 @@ def eager_process(op, operands, params):
     return None if op.nout == 0 else tuple(EagerTensor(v, dt.of_numpy(v.dtype)) for v in out)
 
 
+def _eager_dtype(op, dts, vals, params):
+    """The output dtype by the op's rule; memoized per input dtypes for param-less ops."""
+    if params:
+        if op.types_rule is not None:
+            return op.infer([TensorType(np.shape(v), d) for v, d in zip(vals, dts)],
+                            params)[0].dtype
+        return op.dtype_rule(dts, **params)
+    key = tuple(dts)
+    d = op.dtype_memo.get(key)
+    if d is None:
+        d = op.dtype_memo[key] = op.dtype_rule(dts)
+    return d
+
+
 def _explain_failure(op, vals, dts, params, exc):
     """A numpy kernel failed: the op's shape rule says why in ambi's words."""
     op.infer([TensorType(np.shape(v), d) for v, d in zip(vals, dts)], params)
     raise RunError(f"{op.name}: {exc}") from exc
-
-
-def eager_operands(op, operands):
-    """Operands -> (numpy values, DTypes); Python values adopt their group's dtype."""
-    vals, dts = [], []
-    for x in operands:
-        if type(x) is not EagerTensor:
-            x = to_eager(x, group_dtype(op, operands))
-        vals.append(x._value)
-        dts.append(x.dtype)
-    return vals, dts
 
 
 def group_dtype(op, operands):

@@ -11,11 +11,25 @@ import numpy as np
 
 from . import config, core, tree
 from .core import EagerTensor, Tensor, _Readable
-from .errors import ArgumentError
+from .errors import ArgumentError, user_loc
 from .interp import Compiled
 from .tracing import GraphTrace, tracing
 
 RETRACE_WARN_AFTER = 5
+
+
+class TensorSpec:
+    """The shape and dtype a function input must have: ``am.TensorSpec([3], am.float32)``."""
+
+    def __init__(self, shape, dtype="float32"):
+        from . import dtypes
+        self.shape, self.dtype = tuple(shape), dtypes.as_dtype(dtype)
+
+    def __repr__(self):
+        return f"TensorSpec(shape={self.shape}, dtype={self.dtype})"
+
+    def example(self):
+        return EagerTensor(np.zeros(self.shape, self.dtype.np), self.dtype)
 
 
 def function(fn=None, *, optimize=2, device=None, input_signature=None):
@@ -45,17 +59,38 @@ class Function:
         functools.update_wrapper(self, fn)
 
     def __call__(self, *args, **kwargs):
-        if config.functions_run_eagerly() or core._traces:
+        if config._eager_functions or core._traces:
             return self.fn(*args, **kwargs)  # eager, or inlined into an outer trace
+        if self.input_signature is not None:
+            self._check_signature(args, kwargs)
+        fast = None if kwargs else _fast_key(args)
+        if fast is not None:
+            cf = self._cache.get(fast)
+            if cf is not None:
+                return cf._run(args)
         leaves, treedef = tree.flatten((args, kwargs))
         key = (treedef, tuple(map(_leaf_key, leaves)))
         cf = self._cache.get(key)
         if cf is None:
             cf = self._trace(key, args, kwargs)
+        if fast is not None:
+            self._cache[fast] = cf
         return cf._run(leaves)
+
+    def _check_signature(self, args, kwargs):
+        specs = self.input_signature
+        ok = not kwargs and len(args) == len(specs) and all(
+            tuple(np.shape(a)) == s.shape and getattr(a, "dtype", None) in (s.dtype, s.dtype.np)
+            for a, s in zip(args, specs))
+        if not ok:
+            got = ", ".join(_describe(a) for a in args)
+            raise ArgumentError(f"{self.__name__} was declared with input_signature {specs}; "
+                                f"called with ({got})", loc=user_loc())
 
     def get_concrete_function(self, *args, **kwargs):
         """The traced graph for these arguments' signature (traced now if new)."""
+        if not args and not kwargs and self.input_signature is not None:
+            args = tuple(s.example() for s in self.input_signature)
         leaves, treedef = tree.flatten((args, kwargs))
         key = (treedef, tuple(map(_leaf_key, leaves)))
         return self._cache.get(key) or self._trace(key, args, kwargs)
@@ -77,6 +112,16 @@ class Function:
                       f"{_what_changed(self.fn, last[1:], (args, kwargs))}. Retracing is "
                       "slow: pass tensors rather than Python values, or keep shapes fixed.",
                       stacklevel=4)
+
+
+def _fast_key(args):
+    """The signature of positional eager tensors, cheaply; None for anything else."""
+    key = []
+    for a in args:
+        if type(a) is not EagerTensor:
+            return None
+        key.append((a._value.shape, a.dtype))
+    return tuple(key)
 
 
 def _leaf_key(x):
@@ -134,10 +179,10 @@ class ConcreteFunction:
         kinds = []
         with tracing(trace):
             sym = []
-            for x in leaves:
+            for x, arg_name in zip(leaves, _leaf_names(fn, args, kwargs, len(leaves))):
                 kind = _input_kind(x)
                 kinds.append(kind)
-                sym.append(trace.new_arg(_type_of(x)) if kind else x)
+                sym.append(trace.new_arg(_type_of(x), arg_name) if kind else x)
             a, kw = tree.unflatten(treedef, sym)
             result = fn(*a, **kw)
             outs, out_def = tree.flatten(result)
@@ -151,7 +196,9 @@ class ConcreteFunction:
         return self._run(tree.flatten((args, kwargs))[0])
 
     def _run(self, leaves):
-        vals = [_value(x) for x, k in zip(leaves, self._in) if k]
+        vals = [x._value if type(x) is EagerTensor else x for x, k in zip(leaves, self._in) if k]
+        if self._out_def is None and self._static == [None]:  # one tensor out: the usual case
+            return EagerTensor(self._compiled(*vals)[0], self._out_types[0].dtype)
         outs = iter(self._compiled(*vals))
         types = iter(self._out_types)
         res = [EagerTensor(next(outs), next(types).dtype) if s is None else s
@@ -161,6 +208,20 @@ class ConcreteFunction:
     def stats(self):
         """Per-pass statistics: nodes before and after, and time."""
         return list(self.report)
+
+
+def _leaf_names(fn, args, kwargs, n):
+    """A name per leaf from fn's parameter names (``x``, ``xs_0``, ``xs_1``...)."""
+    import inspect
+    try:
+        bound = inspect.signature(fn).bind(*args, **kwargs).arguments
+    except (TypeError, ValueError):
+        return [None] * n
+    names = []
+    for pname, value in bound.items():
+        k = len(tree.flatten(value)[0])
+        names += [pname] if k == 1 else [f"{pname}_{i}" for i in range(k)]
+    return names if len(names) == n else [None] * n
 
 
 def _input_kind(x):
@@ -178,6 +239,3 @@ def _type_of(x):
         return TensorType(x.shape, x.dtype)
     return TensorType(x.shape, to_numpy(x)[1])
 
-
-def _value(x):
-    return x._value if type(x) is EagerTensor else x

@@ -7,7 +7,7 @@ symbolic tensor of an enclosing trace used inside is *captured*: it becomes an e
 import contextlib
 
 from . import core
-from .core import EagerTensor, SymbolicTensor, _Readable, group_dtype, to_numpy
+from .core import EagerTensor, SymbolicTensor, _Readable, convert_operands, to_numpy
 from .errors import AmbiError, TracingError, user_loc
 from .ir.graph import Graph
 from .ir.ops_ir import ARG, CONST
@@ -25,7 +25,7 @@ class GraphTrace:
 
     # -- recording ------------------------------------------------------------------
     def process(self, op, operands, params):
-        syms = [self.to_symbolic(x, group_dtype(op, operands)) for x in operands]
+        syms = convert_operands(op, operands, self.to_symbolic)
         loc = user_loc()
         try:
             types = op.infer([s.type for s in syms], params)
@@ -33,8 +33,8 @@ class GraphTrace:
             raise e.with_loc(loc) from None
         return self.add(op, [(s.node, s.out) for s in syms], params, types, loc)
 
-    def add(self, op, operands, params, types, loc=None):
-        n = self.graph.add_node(op, operands, params, types, (loc,) if loc else ())
+    def add(self, op, operands, params, types, loc=None, name=None):
+        n = self.graph.add_node(op, operands, params, types, (loc,) if loc else (), name)
         outs = tuple(SymbolicTensor(self, n, i, t) for i, t in enumerate(types))
         if op.nout == 1:
             return outs[0]
@@ -43,7 +43,8 @@ class GraphTrace:
     def new_arg(self, type_, name=None):
         """A graph input of the given TensorType."""
         params = {"index": len(self.graph.inputs), "name": name, "type": type_}
-        return self.add(ARG, [], params, (type_,))
+        node_name = name if name and name.isidentifier() else None
+        return self.add(ARG, [], params, (type_,), name=node_name)
 
     # -- converting operands --------------------------------------------------------
     def to_symbolic(self, x, dtype=None):

@@ -10,6 +10,13 @@ class Device:
     def __init__(self, name, kind):
         self.name, self.kind = name, kind
 
+    def eager_process(self, op, operands, params):
+        """Run one op now on this device, copying operands that live elsewhere to it."""
+        from ..core import eager_process
+        here = [x.to(self) if getattr(x, "device", self) is not self else x for x in operands]
+        with device(self):
+            return eager_process(op, here, params)
+
     def __str__(self):
         return self.name
 

@@ -27,11 +27,11 @@ class Graph:
         self._names = {}
 
     # -- building -----------------------------------------------------------------
-    def add_node(self, op, operands, params, types, locs=()):
+    def add_node(self, op, operands, params, types, locs=(), name=None):
         """Append a node; ``operands`` are (node, out) pairs. Effects join the chain."""
         n = next(_ids)
         self.nx.add_node(n, op=op, params=params, types=tuple(types), locs=tuple(locs),
-                         name=self._fresh_name(op.name))
+                         name=self._fresh_name(name or op.name))
         for pos, (src, out) in enumerate(operands):
             self.nx.add_edge(src, n, key=pos, out=out)
         if op.is_effect(params):

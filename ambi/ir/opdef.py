@@ -30,6 +30,7 @@ class OpDef:
         self.random, self.foldable = random, foldable and not effect
         self.differentiable, self.subgraphs, self.nout = differentiable, tuple(subgraphs), nout
         self.variadic, self.vjp, self.cl = variadic, vjp, cl
+        self.dtype_memo = {}  # input dtypes -> output dtype, for param-less ops (eager)
         self.__doc__ = doc
         self.__name__ = name
 
@@ -38,6 +39,8 @@ class OpDef:
 
     def __call__(self, *args, **kwargs):
         """Split positionals into operands and params, then bind in the current mode."""
+        if not kwargs and not self.params and len(args) == self.arity:
+            return core.bind(self, args, {})  # the common case, kept short
         n = 1 if self.variadic else self.arity
         if len(args) > n + len(self.params):
             raise ArgumentError(f"{self.name}() takes at most {n + len(self.params)} "

@@ -1,5 +1,6 @@
 """Every op family, imported so the registry is complete; re-exports the op functions."""
 from ..ir.opdef import REGISTRY  # noqa: F401
+from . import elementwise as _elementwise
 from .effects import print, print_op  # noqa: F401
 from .elementwise import *  # noqa: F401,F403
 from .indexing import gather, one_hot, slice, strided_slice  # noqa: F401
@@ -11,3 +12,9 @@ from .reduce import (argmax, argmin, reduce_max, reduce_mean, reduce_min,  # noq
 from .shape import (broadcast_to, cast, concat, expand_dims, reshape, squeeze,  # noqa: F401
                     stack, transpose)
 from .control import cond as cond_op, while_loop as while_op  # noqa: F401
+
+__all__ = [*_elementwise.__all__, "print", "gather", "one_hot", "slice", "matmul", "conv2d",
+           "log_softmax", "max_pool2d", "softmax", "stop_gradient", "argmax", "argmin",
+           "reduce_max", "reduce_mean", "reduce_min", "reduce_prod", "reduce_sum",
+           "broadcast_to", "cast", "concat", "expand_dims", "reshape", "squeeze", "stack",
+           "transpose"]
