@@ -19,6 +19,12 @@ from .ops import *  # noqa: F401,F403
 from .ops import print  # noqa: F401
 from .tensor import OPERATORS as _OPERATORS  # noqa: F401  (installs Tensor operators)
 from .variables import Variable  # noqa: F401
+from .autodiff import GradientTape, custom_gradient, grad, value_and_grad  # noqa: F401
+from . import nn  # noqa: F401
+from .nn import losses, optimizers  # noqa: F401
+from .saved import load  # noqa: F401
+from . import compat  # noqa: F401,E402
+from . import testing  # noqa: F401,E402
 
 # numpy warns on IEEE events (x/0, log(0), overflow) that ambi defines as results.
 _warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"ambi\.")

@@ -7,7 +7,8 @@ They make concrete values; inside a trace a value becomes a ``const`` node, and
 
 import numpy as np
 
-from . import core, dtypes as dt
+from . import core, devices, dtypes as dt
+from .ir.types import as_shape
 from .ops.shape import broadcast_to
 
 
@@ -18,7 +19,8 @@ def constant(value, dtype=None):
     ambi.Tensor([1. 2.], shape=(2,), dtype=float32)
     """
     if isinstance(value, core.Tensor):
-        value = value.numpy() if core.executing_eagerly() else value
+        if core.executing_eagerly():  # a copy on the current device (a bare array is no Tensor)
+            value = _place(value.numpy(), value.dtype)
         return value if dtype is None else _cast_to(value, dtype)
     if dtype is not None and isinstance(value, (np.ndarray, np.generic)):
         value = np.asarray(value).astype(dt.as_dtype(dtype).np)
@@ -33,7 +35,7 @@ def _cast_to(t, dtype):
 
 def _place(arr, dtype):
     trace = core.current_trace()
-    return trace.constant(arr, dtype) if trace else core.EagerTensor(arr, dtype)
+    return trace.constant(arr, dtype) if trace else devices.current_device().place(arr, dtype)
 
 
 def convert_to_tensor(value, dtype=None):
@@ -49,7 +51,7 @@ def convert_to_tensor(value, dtype=None):
 def fill(dims, value, dtype=None):
     """A tensor of shape ``dims`` filled with ``value``. ``am.fill([2], 7)`` -> [7 7]"""
     d = dt.as_dtype(dtype) if dtype is not None else dt.python_scalar_dtype(value) or dt.float32
-    return broadcast_to(constant(np.asarray(value, dtype=d.np), d), shape=tuple(dims))
+    return broadcast_to(constant(np.asarray(value, dtype=d.np), d), shape=as_shape(dims, "fill"))
 
 
 def zeros(shape, dtype=dt.float32):

@@ -28,7 +28,9 @@ def cond(pred, true_fn, false_fn):
     params = {"true_graph": t_sub.graph, "false_graph": f_sub.graph,
               "n_true": len(t_sub.captures)}
     outs = core.bind(cond_op, operands, params)
-    return tree.unflatten(t_def, outs)
+    if t_out is None and f_out is None:  # branches of effects only (am.print), as in TF
+        return None
+    return tree.unflatten(t_def, outs or ())  # a branch may return nothing (effects only)
 
 
 def while_loop(cond_fn, body_fn, loop_vars):
@@ -59,7 +61,7 @@ def while_loop(cond_fn, body_fn, loop_vars):
     operands = leaves + c_sub.captures + b_sub.captures
     params = {"cond_graph": c_sub.graph, "body_graph": b_sub.graph, "n_vars": len(leaves),
               "n_cond": len(c_sub.captures)}
-    return tree.unflatten(treedef, core.bind(while_op, operands, params))
+    return tree.unflatten(treedef, core.bind(while_op, operands, params) or ())
 
 
 def _eager_while(cond_fn, body_fn, loop_vars):
@@ -73,7 +75,7 @@ def _eager_while(cond_fn, body_fn, loop_vars):
 
 def _finish(sub, result):
     """Flatten a branch's result, convert leaves to tensors of the subgraph, set outputs."""
-    leaves, treedef = tree.flatten(result)
+    leaves, treedef = tree.flatten(() if result is None else result)
     from .tracing import tracing
     with tracing(sub):
         leaves = [sub.to_symbolic(x) for x in leaves]
@@ -88,6 +90,8 @@ def _check_pred(p, what):
 
 
 def _as_tensors(result):
+    if result is None:
+        return None
     leaves, treedef = tree.flatten(result)
     from .constructors import convert_to_tensor
     return tree.unflatten(treedef, [convert_to_tensor(x) for x in leaves])

@@ -42,14 +42,21 @@ def _is_internal(filename):
 _loc_override = []  # the language compiler pushes script locations here
 
 
+_PREFIXES = tuple({sys.prefix, sys.base_prefix, sys.exec_prefix})
+
+
 def user_loc(depth=2):
-    """The first stack frame outside the ambi package: where the user called us."""
+    """The first stack frame outside the ambi package: where the user called us.
+
+    Frames of installed code (the interpreter's prefix: pytest, runpy, the console
+    script) are not the user's either; if only those remain there is no location.
+    """
     if _loc_override and _loc_override[-1] is not None:
         return _loc_override[-1]
     f = sys._getframe(depth)
     while f is not None and _is_internal(f.f_code.co_filename):
         f = f.f_back
-    if f is None:
+    if f is None or f.f_code.co_filename.startswith(_PREFIXES):
         return None
     pos = _frame_col(f)
     return SourceLoc(f.f_code.co_filename, f.f_lineno, pos)
@@ -64,14 +71,18 @@ def _frame_col(frame):
         return 1
 
 
+AUTO = object()  # default loc: the user's frame at the moment the error is made
+
+
 class AmbiError(Exception):
     """Base of every error ambi raises on purpose. ``loc`` is the user's source line."""
 
     anchor = "ambierror"
 
-    def __init__(self, message, loc=None, notes=()):
+    def __init__(self, message, loc=AUTO, notes=()):
         super().__init__(message)
-        self.message, self.loc, self.notes = message, loc, list(notes)
+        self.message, self.notes = message, list(notes)
+        self.loc = user_loc() if loc is AUTO else loc
 
     def with_loc(self, loc):
         if self.loc is None:

@@ -11,11 +11,13 @@ import numpy as np
 
 from . import config, core, tree
 from .core import EagerTensor, Tensor, _Readable
+from .devices import CPU, _scope, get_device
 from .errors import ArgumentError, user_loc
 from .interp import Compiled
 from .tracing import GraphTrace, tracing
 
 RETRACE_WARN_AFTER = 5
+TENSOR = object()  # marks an output slot the graph fills (None is a valid Python result)
 
 
 class TensorSpec:
@@ -59,12 +61,13 @@ class Function:
         functools.update_wrapper(self, fn)
 
     def __call__(self, *args, **kwargs):
-        if config._eager_functions or core._traces:
+        # under a GradientTape the Python runs eagerly, so the tape sees the function's ops
+        if config._eager_functions or core._traces or core._tapes:
             return self.fn(*args, **kwargs)  # eager, or inlined into an outer trace
         if self.input_signature is not None:
             self._check_signature(args, kwargs)
         fast = None if kwargs else _fast_key(args)
-        if fast is not None:
+        if fast is not None and self.device is None and _scope[-1] is CPU:
             cf = self._cache.get(fast)
             if cf is not None:
                 return cf._run(args)
@@ -75,7 +78,7 @@ class Function:
             cf = self._trace(key, args, kwargs)
         if fast is not None:
             self._cache[fast] = cf
-        return cf._run(leaves)
+        return cf._run(leaves, _device_of(self.device, leaves))
 
     def _check_signature(self, args, kwargs):
         specs = self.input_signature
@@ -126,7 +129,7 @@ def _fast_key(args):
 
 def _leaf_key(x):
     t = type(x)
-    if t is EagerTensor:
+    if t is EagerTensor or isinstance(x, EagerTensor):  # the latter: on an OpenCL device
         return (x.shape, x.dtype)
     if isinstance(x, np.ndarray):
         return (x.shape, str(x.dtype))
@@ -149,10 +152,34 @@ def _what_changed(fn, old, new):
     except (TypeError, ValueError):
         return "its arguments keep changing"
     for name, v in bound_new.items():
-        o = bound_old.get(name)
-        if _describe(o) != _describe(v):
-            return f"argument {name}: {_describe(o)} -> {_describe(v)}"
+        change = _change(name, bound_old.get(name), v)
+        if change:
+            return change
     return "its arguments keep changing"
+
+
+def _change(path, old, new):
+    """How one argument changed: ``x: shape (3,) -> (4,)``, ``xs[1]: dtype ...``, values."""
+    kinds = (Tensor, np.ndarray)
+    if isinstance(old, kinds) and isinstance(new, kinds):
+        if tuple(old.shape) != tuple(new.shape):
+            return f"{path}: shape {tuple(old.shape)} -> {tuple(new.shape)}"
+        if str(old.dtype) != str(new.dtype):
+            return f"{path}: dtype {old.dtype} -> {new.dtype}"
+        return None
+    if _same_container(old, new):
+        keys = list(old) if isinstance(old, dict) else range(len(old))
+        return next(filter(None, (_change(f"{path}[{k!r}]", old[k], new[k]) for k in keys)),
+                    None)
+    if _describe(old) != _describe(new):
+        return f"{path}: {_describe(old)} -> {_describe(new)}"
+    return None
+
+
+def _same_container(old, new):
+    if type(old) is not type(new) or not isinstance(old, (list, tuple, dict)):
+        return False
+    return set(old) == set(new) if isinstance(old, dict) else len(old) == len(new)
 
 
 def _describe(x):
@@ -186,7 +213,7 @@ class ConcreteFunction:
             a, kw = tree.unflatten(treedef, sym)
             result = fn(*a, **kw)
             outs, out_def = tree.flatten(result)
-            static = [None if isinstance(o, (Tensor, _Readable)) else o for o in outs]
+            static = [TENSOR if isinstance(o, (Tensor, _Readable)) else o for o in outs]
             syms = [trace.to_symbolic(o) for o in outs if isinstance(o, (Tensor, _Readable))]
         trace.graph.outputs = [(s.node, s.out) for s in syms]
         report = run_passes(trace.graph, optimize)
@@ -195,19 +222,43 @@ class ConcreteFunction:
     def __call__(self, *args, **kwargs):
         return self._run(tree.flatten((args, kwargs))[0])
 
-    def _run(self, leaves):
+    def _run(self, leaves, device=None):
+        if device is not None:
+            return self._run_on(device, leaves)
         vals = [x._value if type(x) is EagerTensor else x for x, k in zip(leaves, self._in) if k]
-        if self._out_def is None and self._static == [None]:  # one tensor out: the usual case
+        if self._out_def is None and self._static == [TENSOR]:  # one tensor out: usual
             return EagerTensor(self._compiled(*vals)[0], self._out_types[0].dtype)
         outs = iter(self._compiled(*vals))
         types = iter(self._out_types)
-        res = [EagerTensor(next(outs), next(types).dtype) if s is None else s
+        res = [EagerTensor(next(outs), next(types).dtype) if s is TENSOR else s
                for s in self._static]
         return tree.unflatten(self._out_def, res)
+
+    def _run_on(self, device, leaves):
+        """Run on ``device``: OpenCL devices run the graph and keep the outputs there."""
+        if device is CPU:  # inputs that live on a device come to the cpu first
+            return self._run([x.to(device) if isinstance(x, EagerTensor)
+                              and type(x) is not EagerTensor else x for x in leaves])
+        outs = iter(device.run_graph(self.graph, [x for x, k in zip(leaves, self._in) if k]))
+        return tree.unflatten(self._out_def, [next(outs) if s is TENSOR else s
+                                              for s in self._static])
 
     def stats(self):
         """Per-pass statistics: nodes before and after, and time."""
         return list(self.report)
+
+
+def _device_of(device, leaves):
+    """Where a call runs: the function's device, the device in scope, or the first
+    input's (SPEC section 6); None for the plain cpu path."""
+    if device is not None:
+        return get_device(device)
+    if _scope[-1] is not CPU:
+        return _scope[-1]
+    for x in leaves:
+        if isinstance(x, EagerTensor) and type(x) is not EagerTensor:
+            return CPU if len(_scope) > 1 else x.device
+    return None
 
 
 def _leaf_names(fn, args, kwargs, n):

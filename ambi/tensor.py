@@ -4,7 +4,7 @@ tensors (and Variables, which read as tensors) behave alike: ``x + y`` is
 import numpy as np
 
 from . import ops
-from .core import EagerTensor, Tensor
+from .core import Tensor
 from .ops.indexing import encode_index
 
 OPERATORS = []  # dunder names installed here; Variable copies them
@@ -52,7 +52,7 @@ Tensor.__hash__ = lambda self: id(self)
 def _to(self, device):
     """A copy of this tensor on another device. ``t.to("cpu")``"""
     from .devices import get_device
-    return EagerTensor(np.array(self.numpy()), self.dtype, get_device(device))
+    return get_device(device).place(np.array(self.numpy()), self.dtype)
 
 
 Tensor.to = _to

@@ -1,4 +1,6 @@
 """am.Variable: mutable state read and written at run time, never baked into a graph."""
+import weakref
+
 import numpy as np
 
 from . import core
@@ -26,11 +28,16 @@ def _write(value, var):
 
 
 var_read = defop("var_read", arity=0, params={"var": None}, kernel=lambda var: var._value,
+                 cl={"kernel": "host"},
                  types=_read_types, effect=True, differentiable=False,
                  doc="The variable's value when the node runs.")
 var_write = defop("var_write", arity=1, params={"var": None}, kernel=_write, nout=0,
+                  cl={"kernel": "host"},
                   types=_write_types, same_dtype=(), effect=True, differentiable=False,
                   doc="Store a new value in the variable.")
+
+
+LIVE = weakref.WeakSet()  # every Variable not yet garbage-collected
 
 
 class Variable(core._Readable):
@@ -49,6 +56,7 @@ class Variable(core._Readable):
                 else constant(initial() if callable(initial) else initial, dtype)
         self._value, self.dtype, self.shape = np.array(t.numpy()), t.dtype, t.shape
         Variable._count += 1
+        LIVE.add(self)  # am.testing snapshots every live variable between modes
         self.name = name or f"Variable_{Variable._count}"
         self.trainable = trainable
 
@@ -61,6 +69,8 @@ class Variable(core._Readable):
         if not isinstance(value, (core.Tensor, core._Readable)):
             from .constructors import constant
             value = constant(value, self.dtype)
+        if core.executing_eagerly():  # as tracing does (var_write's types rule), so modes agree
+            _write_types([TensorType(value.shape, value.dtype)], self)
         bind(var_write, [value], {"var": self})
         return self
 

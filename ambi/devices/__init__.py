@@ -1,4 +1,5 @@
-"""Devices: ``am.devices()``, ``am.device(name)`` scopes, and the numpy ``cpu`` device."""
+"""Devices: ``am.devices()``, ``am.device(name)`` scopes, the numpy ``cpu`` device, and the
+OpenCL devices found through pyopencl (``opencl:N``, ``opencl:cpu``, ``opencl:gpu``)."""
 import contextlib
 
 from ..errors import DeviceError
@@ -17,6 +18,16 @@ class Device:
         with device(self):
             return eager_process(op, here, params)
 
+    def place(self, value, dtype):
+        """A tensor on this device holding a numpy value."""
+        import numpy as np
+
+        from ..core import EagerTensor
+        return EagerTensor(np.asarray(value, dtype.np), dtype)
+
+    def describe(self):
+        return f"{self.name}: numpy reference device"
+
     def __str__(self):
         return self.name
 
@@ -29,17 +40,20 @@ _scope = [CPU]
 
 
 def devices():
-    """Every device ambi can use: ``[str(d) for d in am.devices()]`` -> ``['cpu', ...]``."""
-    return [CPU]
+    """Every device ambi can use: ``[str(d) for d in am.devices()]`` -> ``['cpu', 'opencl:0']``."""
+    from . import opencl
+    return [CPU, *opencl.found()]
 
 
 def get_device(name):
-    """A Device by name (``"cpu"``), or a DeviceError listing the ones that exist."""
+    """A Device by name (``"cpu"``, ``"opencl:0"``, ``"opencl:cpu"``), or a DeviceError."""
     if isinstance(name, Device):
         return name
-    for d in devices():
-        if d.name == name:
-            return d
+    if name == "cpu":
+        return CPU
+    if isinstance(name, str) and name.startswith("opencl:"):
+        from . import opencl
+        return opencl.lookup(name)
     raise DeviceError(f"no device named {name!r}; available: "
                       + ", ".join(str(d) for d in devices()))
 
@@ -50,7 +64,7 @@ def current_device():
 
 @contextlib.contextmanager
 def device(name):
-    """Place new tensors and ops on a device: ``with am.device("cpu"): ...``."""
+    """Place new tensors and ops on a device: ``with am.device("opencl:cpu"): ...``."""
     _scope.append(get_device(name))
     try:
         yield _scope[-1]

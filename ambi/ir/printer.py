@@ -39,6 +39,8 @@ def _node_line(graph, n):
 
 
 def _value_name(graph, v):
+    if v[0] not in graph:  # verify() lists broken graphs too
+        return f"<missing node {v[0]}>"
     return f"{graph[v[0]]['name']}:{v[1]}"
 
 

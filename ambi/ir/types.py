@@ -1,4 +1,6 @@
 """TensorType (shape, dtype) and the shape helpers that op rules share."""
+import operator
+
 from ..errors import ArgumentError, ShapeError
 
 
@@ -46,9 +48,32 @@ def broadcast_shapes(a, b, op="broadcast"):
     return tuple(out)
 
 
+def as_shape(value, op):
+    """A shape argument (ints, scalar int tensors, or a 1-D int array) -> tuple of ints."""
+    if isinstance(value, (list, tuple)):
+        items = value
+    elif len(getattr(value, "shape", ())) == 1:
+        items = list(value)
+    else:
+        items = (value,)
+    try:
+        if any(isinstance(d, bool) for d in items):
+            raise TypeError
+        dims = tuple(operator.index(d) for d in items)
+    except TypeError:  # a symbolic tensor raises its own TracingError, which says why
+        raise ArgumentError(f"{op}: shape must be a list of ints, not {value!r}") from None
+    if any(d < 0 for d in dims):
+        raise ArgumentError(f"{op}: shape must be a list of non-negative ints, not {value!r}")
+    return dims
+
+
 def norm_axis(axis, ndim, op):
-    """An axis in [-ndim, ndim) -> [0, ndim), or an ArgumentError."""
-    if not isinstance(axis, int) or not -ndim <= axis < max(ndim, 1):
+    """An axis in [-ndim, ndim) -> [0, ndim), or an ArgumentError.
+
+    A scalar takes axis 0 or -1, as numpy's kernels (and PyTorch) do.
+    """
+    n = max(ndim, 1)
+    if not isinstance(axis, int) or not -n <= axis < n:
         raise ArgumentError(f"{op}: axis {axis!r} is out of range for a tensor of rank {ndim}")
     return axis % ndim if ndim else 0
 

@@ -8,7 +8,9 @@ from .graph import SEQ
 def verify(graph, after=None):
     """Raise GraphError, showing the graph around the bad node, if an invariant fails."""
     if not nx.is_directed_acyclic_graph(graph.nx):
-        _fail(graph, None, "the graph has a cycle", after)
+        loop = [u for u, *_ in nx.find_cycle(graph.nx)]
+        cycle = " -> ".join(graph[u]["name"] for u in loop + loop[:1])
+        _fail(graph, None, f"the graph has a cycle: {cycle}", after)
     for n in graph.order():
         _verify_node(graph, n, after)
     for v in graph.outputs:
@@ -26,6 +28,13 @@ def _verify_node(graph, n, after):
     positions = sorted(k for _, _, k in graph.nx.in_edges(n, keys=True) if k != SEQ)
     if positions != list(range(len(positions))):
         _fail(graph, n, f"operand positions {positions} have a gap", after)
+    if not op.variadic and len(positions) != op.arity:
+        _fail(graph, n, f"{op.name} takes {op.arity} operand(s), the node has "
+                        f"{len(positions)}", after)
+    for u, out in operands:
+        if not 0 <= out < len(graph[u]["types"]):
+            _fail(graph, n, f"an operand reads output {out} of {graph[u]['name']}, which "
+                            f"has {len(graph[u]['types'])}", after)
     types = [graph.out_type(v) for v in operands]
     if op.name != "arg":
         try:
@@ -41,5 +50,9 @@ def _verify_node(graph, n, after):
 def _fail(graph, n, message, after):
     from .printer import pretty
     where = f" after pass {after!r}" if after else ""
-    listing = pretty(graph, around=n)
+    try:
+        listing = pretty(graph, around=n)
+    except nx.NetworkXUnfeasible:  # a cycle: no topological order to list the nodes in
+        listing = "\n".join([f"graph {graph.name}, nodes in creation order:"] + [
+            f"   {graph[k]['name']} = {graph[k]['op'].name}(...)" for k in sorted(graph.nx)])
     raise GraphError(f"invalid graph{where}: {message}\n{listing}")

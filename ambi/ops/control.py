@@ -7,7 +7,9 @@ which the executing interpreter supplies, so every executor runs them its own wa
 """
 import numpy as np
 
+from ..errors import DTypeError, ShapeError
 from ..ir.opdef import defop
+from . import grads
 
 
 def _cond_kernel(pred, *args, run, true_graph, false_graph, n_true):
@@ -17,13 +19,35 @@ def _cond_kernel(pred, *args, run, true_graph, false_graph, n_true):
 
 
 def _cond_types(types, true_graph, false_graph, n_true):
-    return tuple(true_graph.out_type(v) for v in true_graph.outputs)
+    if types[0].shape != () or not types[0].dtype.is_bool:
+        raise DTypeError(f"cond: the predicate must be a scalar bool, not {types[0]}")
+    _check_inputs("cond", true_graph, types[1:1 + n_true])
+    _check_inputs("cond", false_graph, types[1 + n_true:])
+    outs = _out_types(true_graph)
+    if outs != _out_types(false_graph):
+        raise ShapeError(f"cond: the branches return {list(outs)} and "
+                         f"{list(_out_types(false_graph))}")
+    return outs
+
+
+def _out_types(graph):
+    return tuple(graph.out_type(v) for v in graph.outputs)
+
+
+def _check_inputs(op, graph, types):
+    """A subgraph's inputs must match the operands that feed them (loaded files too)."""
+    want = tuple(graph.out_type((n, 0)) for n in graph.inputs)
+    if want != tuple(types):
+        raise ShapeError(f"{op}: subgraph {graph.name!r} takes {list(want)}, but its "
+                         f"operands are {list(types)}")
 
 
 cond = defop("cond", variadic=True, params={"true_graph": None, "false_graph": None,
                                             "n_true": 0},
+             cl={"kernel": "control"},
              kernel=_cond_kernel, types=_cond_types, subgraphs=("true_graph", "false_graph"),
-             same_dtype=(), nout=None, doc="Run one of two subgraphs on a scalar bool.")
+             same_dtype=(), nout=None, vjp=grads.cond_vjp,
+             doc="Run one of two subgraphs on a scalar bool.")
 
 
 def _while_kernel(*args, run, cond_graph, body_graph, n_vars, n_cond):
@@ -35,11 +59,22 @@ def _while_kernel(*args, run, cond_graph, body_graph, n_vars, n_cond):
 
 
 def _while_types(types, cond_graph, body_graph, n_vars, n_cond):
-    return tuple(types[:n_vars])
+    loop = tuple(types[:n_vars])
+    _check_inputs("while", cond_graph, loop + tuple(types[n_vars:n_vars + n_cond]))
+    _check_inputs("while", body_graph, loop + tuple(types[n_vars + n_cond:]))
+    test = _out_types(cond_graph)
+    if len(test) != 1 or test[0].shape != () or not test[0].dtype.is_bool:
+        raise DTypeError(f"while: the condition must return one scalar bool, not {list(test)}")
+    if _out_types(body_graph) != loop:
+        raise ShapeError(f"while: the body returns {list(_out_types(body_graph))}, the loop "
+                         f"variables are {list(loop)}")
+    return loop
 
 
 while_loop = defop("while", variadic=True,
+                   cl={"kernel": "control"},
                    params={"cond_graph": None, "body_graph": None, "n_vars": 0, "n_cond": 0},
                    kernel=_while_kernel, types=_while_types,
                    subgraphs=("cond_graph", "body_graph"), same_dtype=(), nout=None,
+                   vjp=grads.while_vjp,
                    doc="Run the body subgraph while the condition subgraph gives true.")

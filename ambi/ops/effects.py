@@ -14,8 +14,18 @@ def _print_kernel(*values, template):
     sys.stdout.write(" ".join(parts) + "\n")
 
 
+def _print_types(types, template):
+    # one None slot per printed value, strings elsewhere (checked for loaded files)
+    if [t for t in template if t is not None and not isinstance(t, str)] or \
+            sum(t is None for t in template) != len(types):
+        from ..errors import ArgumentError
+        raise ArgumentError(f"print: template {template!r} does not fit {len(types)} values")
+    return ()
+
+
 print_op = defop("print", variadic=True, params={"template": ()}, kernel=_print_kernel,
-                 types=lambda types, template: (), same_dtype=(), effect=True, nout=0,
+                 cl={"kernel": "host"},
+                 types=_print_types, same_dtype=(), effect=True, nout=0,
                  differentiable=False, doc="Print at run time, in program order.")
 
 

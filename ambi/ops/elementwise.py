@@ -9,6 +9,7 @@ import numpy as np
 from .. import dtypes as dt
 from ..ir.opdef import defop
 from ..ir.types import broadcast_shapes
+from . import grads
 
 __all__ = ["negative", "abs", "sign", "exp", "log", "log1p", "sqrt", "sin", "cos", "tanh",
            "floor", "ceil", "round", "logical_not", "add", "subtract", "multiply", "divide",
@@ -56,45 +57,103 @@ def _divide(a, b):
 
 
 # -- unary ------------------------------------------------------------------------
-negative = unary("negative", np.negative, N, doc="-x. ``am.negative([1, -2])`` -> [-1 2]")
-abs = unary("abs", np.absolute, N, doc="|x|. ``am.abs([-1.5])`` -> [1.5]")
-sign = unary("sign", np.sign, N, doc="-1, 0 or 1 (nan stays nan). ``am.sign([-3])`` -> [-1]")
-exp = unary("exp", np.exp, doc="e**x. ``am.exp([0.0])`` -> [1.]")
-log = unary("log", np.log, doc="Natural log. ``am.log([1.0])`` -> [0.]")
-log1p = unary("log1p", np.log1p, doc="log(1 + x), exact for small x.")
-sqrt = unary("sqrt", np.sqrt, doc="Square root. ``am.sqrt([4.0])`` -> [2.]")
-sin = unary("sin", np.sin, doc="Sine, radians.")
-cos = unary("cos", np.cos, doc="Cosine, radians.")
-tanh = unary("tanh", np.tanh, doc="Hyperbolic tangent.")
-floor = unary("floor", np.floor, doc="Round down. ``am.floor([1.5])`` -> [1.]")
-ceil = unary("ceil", np.ceil, doc="Round up. ``am.ceil([1.5])`` -> [2.]")
-round = unary("round", np.round, doc="Round half to even, as numpy and TensorFlow do.")
-logical_not = unary("logical_not", np.logical_not, B, doc="not x, elementwise, on bools.")
+negative = unary("negative", np.negative, N, vjp=lambda g, x, out: (negative(g),),
+                 cl="(-{0})",
+                 doc="-x. ``am.negative([1, -2])`` -> [-1 2]")
+abs = unary("abs", np.absolute, N, vjp=lambda g, x, out: (multiply(g, sign(x)),),
+            cl={"f": "fabs({0})", "i": "({0} < 0 ? -{0} : {0})"},
+            doc="|x|. ``am.abs([-1.5])`` -> [1.5]")
+sign = unary("sign", np.sign, N, vjp=grads.zero_grads,
+             cl={"f": "(isnan({0}) ? {0} : sign({0}))",
+                 "i": "({0} > 0 ? ({T})1 : ({0} < 0 ? ({T})-1 : ({T})0))"},
+             doc="-1, 0 or 1 (nan stays nan). ``am.sign([-3])`` -> [-1]")
+exp = unary("exp", np.exp, vjp=lambda g, x, out: (multiply(g, out),),
+            cl="exp({0})",
+            doc="e**x. ``am.exp([0.0])`` -> [1.]")
+log = unary("log", np.log, vjp=lambda g, x, out: (divide(g, x),),
+            cl="log({0})",
+            doc="Natural log. ``am.log([1.0])`` -> [0.]")
+log1p = unary("log1p", np.log1p, vjp=lambda g, x, out: (divide(g, add(1, x)),),
+              cl="log1p({0})",
+              doc="log(1 + x), exact for small x.")
+sqrt = unary("sqrt", np.sqrt, vjp=lambda g, x, out: (divide(multiply(g, 0.5), out),),
+             cl="sqrt({0})",
+             doc="Square root. ``am.sqrt([4.0])`` -> [2.]")
+sin = unary("sin", np.sin, vjp=lambda g, x, out: (multiply(g, cos(x)),),
+            cl="sin({0})",
+            doc="Sine, radians.")
+cos = unary("cos", np.cos, vjp=lambda g, x, out: (negative(multiply(g, sin(x))),),
+            cl="cos({0})",
+            doc="Cosine, radians.")
+tanh = unary("tanh", np.tanh, vjp=lambda g, x, out: (multiply(g, subtract(1, multiply(out, out))),),
+             cl="tanh({0})",
+             doc="Hyperbolic tangent.")
+floor = unary("floor", np.floor, vjp=grads.zero_grads,
+              cl="floor({0})",
+              doc="Round down. ``am.floor([1.5])`` -> [1.]")
+ceil = unary("ceil", np.ceil, vjp=grads.zero_grads,
+             cl="ceil({0})",
+             doc="Round up. ``am.ceil([1.5])`` -> [2.]")
+round = unary("round", np.round, vjp=grads.zero_grads,
+              cl="rint({0})",
+              doc="Round half to even, as numpy and TensorFlow do.")
+logical_not = unary("logical_not", np.logical_not, B, cl="(!{0})", differentiable=False,
+                    doc="not x, elementwise, on bools.")
 
 # -- binary -----------------------------------------------------------------------
-add = binary("add", np.add, commutative=True, doc="x + y. ``am.add([1], [2])`` -> [3]")
-subtract = binary("subtract", np.subtract, doc="x - y.")
-multiply = binary("multiply", np.multiply, commutative=True, doc="x * y.")
+add = binary("add", np.add, commutative=True, vjp=lambda g, x, y, out: grads.binary(x, y, g, g),
+             cl="({0} + {1})",
+             doc="x + y. ``am.add([1], [2])`` -> [3]")
+subtract = binary("subtract", np.subtract,
+                  cl="({0} - {1})",
+                  vjp=lambda g, x, y, out: grads.binary(x, y, g, lambda: negative(g)),
+                  doc="x - y.")
+multiply = binary("multiply", np.multiply, commutative=True,
+                  cl="({0} * {1})",
+                  vjp=grads.multiply_vjp,
+                  doc="x * y.")
 divide = binary("divide", _divide, out=_float_of,
+                cl={"f": "({0} / {1})", "i": "(convert_{T}({0}) / convert_{T}({1}))"},
+                vjp=grads.divide_vjp,
                 doc="x / y; integers divide to float32 (int64 to float64).")
-floordiv = binary("floordiv", np.floor_divide, doc="x // y, rounding toward -inf.")
-mod = binary("mod", np.remainder, doc="x % y with the sign of y, as in Python.")
-pow = binary("pow", np.power, doc="x ** y. ``am.pow([2.0], [3.0])`` -> [8.]")
-maximum = binary("maximum", np.maximum, commutative=True, doc="Elementwise max; nan wins.")
-minimum = binary("minimum", np.minimum, commutative=True, doc="Elementwise min; nan wins.")
+floordiv = binary("floordiv", np.floor_divide, vjp=grads.zero_grads,
+                  cl="am_floordiv_{S}({0}, {1})",
+                  doc="x // y, rounding toward -inf.")
+mod = binary("mod", np.remainder, vjp=grads.mod_vjp,
+             cl="am_mod_{S}({0}, {1})",
+             doc="x % y with the sign of y, as in Python.")
+pow = binary("pow", np.power, vjp=grads.pow_vjp,
+             cl={"f": "pow({0}, {1})", "i": "am_ipow_{S}({0}, {1})"},
+             doc="x ** y. ``am.pow([2.0], [3.0])`` -> [8.]")
+maximum = binary("maximum", np.maximum, commutative=True, vjp=grads.maximum_vjp,
+                 cl={"f": "(({0} > {1}) || isnan({0}) ? {0} : {1})",
+                     "i": "({0} > {1} ? {0} : {1})"},
+                 doc="Elementwise max; nan wins.")
+minimum = binary("minimum", np.minimum, commutative=True, vjp=grads.minimum_vjp,
+                 cl={"f": "(({0} < {1}) || isnan({0}) ? {0} : {1})",
+                     "i": "({0} < {1} ? {0} : {1})"},
+                 doc="Elementwise min; nan wins.")
 equal = binary("equal", np.equal, A, dt.bool_, commutative=True, differentiable=False,
+               cl="({0} == {1})",
                doc="x == y, elementwise, as bools.")
 not_equal = binary("not_equal", np.not_equal, A, dt.bool_, commutative=True,
+                   cl="({0} != {1})",
                    differentiable=False, doc="x != y, elementwise, as bools.")
-less = binary("less", np.less, N, dt.bool_, differentiable=False, doc="x < y.")
+less = binary("less", np.less, N, dt.bool_, differentiable=False, cl="({0} < {1})",
+              doc="x < y.")
 less_equal = binary("less_equal", np.less_equal, N, dt.bool_, differentiable=False,
+                    cl="({0} <= {1})",
                     doc="x <= y.")
-greater = binary("greater", np.greater, N, dt.bool_, differentiable=False, doc="x > y.")
+greater = binary("greater", np.greater, N, dt.bool_, differentiable=False, cl="({0} > {1})",
+                 doc="x > y.")
 greater_equal = binary("greater_equal", np.greater_equal, N, dt.bool_, differentiable=False,
+                       cl="({0} >= {1})",
                        doc="x >= y.")
 logical_and = binary("logical_and", np.logical_and, B, commutative=True,
+                     cl="({0} && {1})",
                      differentiable=False, doc="x and y, elementwise, on bools.")
 logical_or = binary("logical_or", np.logical_or, B, commutative=True, differentiable=False,
+                    cl="({0} || {1})",
                     doc="x or y, elementwise, on bools.")
 
 
@@ -108,12 +167,16 @@ def _where_dtype(dtypes):
 
 
 where = defop("where", arity=3, kernel=np.where, shape=_broadcast("where"),
+              cl="({0} ? {1} : {2})",
               dtype=lambda dtypes: _where_dtype(dtypes), same_dtype=(1, 2),
-              elementwise=True, doc="x where cond else y. ``am.where([True], [1], [2])`` -> [1]")
+              elementwise=True, vjp=grads.where_vjp,
+              doc="x where cond else y. ``am.where([True], [1], [2])`` -> [1]")
 
 # -- composites -------------------------------------------------------------------
-square = defop("square", decompose=lambda x: multiply(x, x), doc="x * x.")
+square = defop("square", decompose=lambda x: multiply(x, x), accepts=N, doc="x * x.")
 rsqrt = defop("rsqrt", decompose=lambda x: divide(1, sqrt(x)), accepts=F, doc="1 / sqrt(x).")
-sigmoid = defop("sigmoid", decompose=lambda x: divide(1, add(1, exp(negative(x)))),
+sigmoid = defop("sigmoid", decompose=lambda x: divide(1, add(1, exp(negative(x)))), accepts=F,
                 doc="1 / (1 + exp(-x)).")
-relu = defop("relu", decompose=lambda x: maximum(x, 0), doc="max(x, 0).")
+# maximum(0, x), not (x, 0): a tie sends the gradient to the first operand, so relu'(0) = 0
+# as in TensorFlow's relu
+relu = defop("relu", decompose=lambda x: maximum(0, x), accepts=N, doc="max(x, 0).")

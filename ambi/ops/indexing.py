@@ -11,6 +11,7 @@ from .. import dtypes as dt
 from ..errors import ArgumentError, ShapeError
 from ..ir.opdef import defop
 from ..ir.types import norm_axis
+from . import grads
 from .elementwise import equal
 from .shape import cast, expand_dims
 
@@ -51,7 +52,7 @@ def _index_shape(shape, index):
     probe = np.broadcast_to(np.empty((), np.int8), shape)  # no memory, any shape
     try:
         return probe[decode_index(index)].shape
-    except IndexError as e:
+    except (IndexError, ValueError) as e:  # ValueError: a slice step of 0
         raise ShapeError(f"index {_show(index)} is invalid for shape {shape}: {e}") from None
 
 
@@ -67,8 +68,11 @@ def _show(index):
 
 
 strided_slice = defop("strided_slice", params={"index": ()},
+                      cl={"kernel": "view"},
                       kernel=lambda x, index: np.asarray(x)[decode_index(index)],
-                      shape=_index_shape, doc="``x[index]`` with basic numpy indexing.")
+                      shape=_index_shape,
+                      vjp=lambda g, x, out, index: (grads.slice_grad(g, x.shape, index),),
+                      doc="``x[index]`` with basic numpy indexing.")
 
 
 def _slice(x, begin, size):
@@ -105,22 +109,29 @@ def _gather_dtype(dtypes, axis):
 def _gather_kernel(params, indices, axis):
     n = np.shape(params)[axis]
     if np.size(indices) and (np.min(indices) < -n or np.max(indices) >= n):
-        raise IndexError(f"gather: an index is out of range for axis {axis} of size {n}")
+        raise IndexError(f"an index is out of range for axis {axis} of size {n}")
     return np.take(params, indices, axis=axis)
 
 
 gather = defop("gather", arity=2, params={"axis": 0}, kernel=_gather_kernel,
+               cl={"kernel": "gather"},
                shape=_gather_shape, dtype=_gather_dtype, same_dtype=(),
+               vjp=grads.gather_vjp,
                doc="Pick slices along an axis by index. ``am.gather([10, 20, 30], [2, 0])`` "
                    "-> [30 10]")
 
 
 def _one_hot(indices, depth, dtype=dt.float32):
     from .. import constructors
+    from ..errors import DTypeError
+    indices = constructors.convert_to_tensor(indices)  # a Python list works too
+    if not indices.dtype.is_int:  # as in TensorFlow: indices are integers
+        raise DTypeError(f"one_hot: indices must be int32 or int64, not {indices.dtype.name}")
     hot = equal(expand_dims(indices, -1), constructors.range(depth, dtype=indices.dtype))
     return cast(hot, dtype)
 
 
 one_hot = defop("one_hot", params={"depth": 1, "dtype": dt.float32}, decompose=_one_hot,
+                accepts=dt.INTS,
                 doc="Index -> a row of zeros with a one at it (out-of-range: all zeros). "
                     "``am.one_hot([1], 3)`` -> [[0. 1. 0.]]")

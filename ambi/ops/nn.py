@@ -7,7 +7,8 @@ import numpy as np
 from .. import dtypes as dt
 from ..errors import ArgumentError, ShapeError
 from ..ir.opdef import defop
-from .elementwise import divide, exp, log, subtract
+from . import grads
+from .elementwise import divide, exp, log, maximum, subtract
 from .reduce import reduce_max, reduce_sum
 
 
@@ -21,11 +22,15 @@ def _log_softmax(x, axis=-1):
     return subtract(shifted, log(reduce_sum(exp(shifted), axis=axis, keepdims=True)))
 
 
-softmax = defop("softmax", params={"axis": -1}, decompose=_softmax,
+softmax = defop("softmax", params={"axis": -1}, decompose=_softmax, accepts=dt.FLOATS,
                 doc="exp(x) / sum(exp(x)) along axis, computed stably.")
 log_softmax = defop("log_softmax", params={"axis": -1}, decompose=_log_softmax,
+                    accepts=dt.FLOATS,
                     doc="x - log(sum(exp(x))) along axis, computed stably.")
+# differentiable=False: the tape never records it, which is what stop_gradient means
 stop_gradient = defop("stop_gradient", kernel=lambda x: x, shape=lambda s: s,
+                      cl={"kernel": "view", "alias": True},
+                      differentiable=False,
                       doc="x, but gradients do not flow through it.")
 
 
@@ -74,13 +79,17 @@ def _conv_shape(x, f, strides, padding):
 
 
 def _conv_kernel(x, f, strides, padding):
+    if f.ndim != 4 or x.ndim == 4 and f.shape[2] != x.shape[3]:  # einsum would broadcast 1s
+        raise ValueError("filter channels")  # eager mode asks the shape rule to explain
     k, s, _, pads = _window_geometry(x.shape, f.shape[:2], strides, padding, "conv2d")
     w = _windows(x, k, s, pads, 0)
     return np.einsum("nhwcij,ijco->nhwo", w, f).astype(x.dtype)
 
 
 conv2d = defop("conv2d", arity=2, params={"strides": 1, "padding": "VALID"},
+               cl={"kernel": "conv2d"},
                kernel=_conv_kernel, shape=_conv_shape, accepts=dt.FLOATS,
+               vjp=grads.conv2d_vjp,
                doc="2-D convolution, NHWC input and (KH, KW, C_in, C_out) filters. "
                    '``am.conv2d(x, f, strides=1, padding="SAME")``')
 
@@ -97,5 +106,7 @@ def _pool_kernel(x, ksize, strides, padding):
 
 
 max_pool2d = defop("max_pool2d", params={"ksize": 2, "strides": 2, "padding": "VALID"},
+                   cl={"kernel": "max_pool2d", "combine": maximum.cl},
                    kernel=_pool_kernel, shape=_pool_shape, accepts=dt.NUMERIC,
+                   vjp=grads.max_pool2d_vjp,
                    doc="Max over windows of NHWC input. ``am.max_pool2d(x, 2, 2)``")

@@ -28,8 +28,13 @@ def _splitmix64(x):
         return x ^ (x >> np.uint64(31))
 
 
+def _key(seed, stream):
+    """Where a draw's stream starts; OpenCL devices compute the same numbers from it."""
+    return _splitmix64(np.uint64(seed & 0xFFFFFFFFFFFFFFFF) + np.uint64(stream))
+
+
 def _bits(seed, n, stream):
-    key = _splitmix64(np.uint64(seed & 0xFFFFFFFFFFFFFFFF) + np.uint64(stream))
+    key = _key(seed, stream)
     with np.errstate(over="ignore"):
         return _splitmix64(np.arange(n, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15) + key)
 
@@ -63,9 +68,13 @@ def _types(name):
 
 _PARAMS = {"shape": (), "seed": None, "dtype": dt.float32}
 random_uniform = defop("random_uniform", arity=0, kernel=_uniform, types=_types("uniform"),
+                       cl={"kernel": "random", "dist": "uniform", "seed": _seed, "key": _key,
+                           "streams": (0,), "params": ("minval", "maxval")},
                        params={**_PARAMS, "minval": 0.0, "maxval": 1.0}, random=True,
                        differentiable=False, doc="Uniform numbers in [minval, maxval).")
 random_normal = defop("random_normal", arity=0, kernel=_normal, types=_types("normal"),
+                      cl={"kernel": "random", "dist": "normal", "seed": _seed, "key": _key,
+                          "streams": (1, 2), "params": ("mean", "stddev")},
                       params={**_PARAMS, "mean": 0.0, "stddev": 1.0}, random=True,
                       differentiable=False, doc="Normal numbers (Box-Muller over the "
                                                 "counter-based stream).")

@@ -1,11 +1,14 @@
 """Reductions over ``axis=None|int|tuple`` with ``keepdims``, and argmax/argmin."""
+import math
+
 import numpy as np
 
 from .. import dtypes as dt
 from ..errors import ArgumentError
 from ..ir.opdef import defop
 from ..ir.types import norm_axes, norm_axis, reduced_shape
-from .elementwise import divide
+from . import grads
+from .elementwise import divide, maximum, minimum
 
 _AXES = {"axis": None, "keepdims": False}
 
@@ -13,7 +16,7 @@ _AXES = {"axis": None, "keepdims": False}
 def _reduce_shape(name, nonempty=False):
     def rule(shape, axis, keepdims):
         axes = norm_axes(axis, len(shape), name)
-        if nonempty and any(shape[a] == 0 for a in axes):
+        if nonempty and any(a < len(shape) and shape[a] == 0 for a in axes):  # scalar: axis 0
             raise ArgumentError(f"{name}: cannot reduce over an empty axis of shape {shape}")
         return reduced_shape(shape, axes, keepdims)
     return rule
@@ -23,48 +26,69 @@ def _np_axis(axis):
     return axis if axis is None or isinstance(axis, int) else tuple(axis)
 
 
-def reduction(name, np_fn, accepts=dt.NUMERIC, nonempty=False, doc=""):
+def reduction(name, np_fn, accepts=dt.NUMERIC, nonempty=False, vjp=None, cl=None, doc=""):
     def kernel(x, axis, keepdims):
-        return np.asarray(np_fn(x, axis=_np_axis(axis), keepdims=keepdims)).astype(x.dtype)
+        # numpy warns from its own module here (inf - inf, overflow): ambi's filter misses it
+        with np.errstate(all="ignore"):
+            return np.asarray(np_fn(x, axis=_np_axis(axis), keepdims=keepdims)).astype(x.dtype)
     return defop(name, kernel=kernel, params=_AXES, shape=_reduce_shape(name, nonempty),
-                 accepts=accepts, doc=doc)
+                 accepts=accepts, vjp=vjp, cl=cl, doc=doc)
 
 
 reduce_sum = reduction("reduce_sum", np.sum,
+                       cl={"kernel": "reduce", "init": "0", "combine": "({0} + {1})"},
+                       vjp=grads.reduce_sum_vjp,
                        doc="Sum over axes. ``am.reduce_sum([[1, 2], [3, 4]], axis=0)`` -> [4 6]")
-reduce_prod = reduction("reduce_prod", np.prod, doc="Product over axes.")
-reduce_max = reduction("reduce_max", np.max, nonempty=True, doc="Maximum over axes; nan wins.")
-reduce_min = reduction("reduce_min", np.min, nonempty=True, doc="Minimum over axes; nan wins.")
+reduce_prod = reduction("reduce_prod", np.prod, vjp=grads.reduce_prod_vjp,
+                        cl={"kernel": "reduce", "init": "1", "combine": "({0} * {1})"},
+                        doc="Product over axes.")
+reduce_max = reduction("reduce_max", np.max, nonempty=True, vjp=grads.reduce_extreme_vjp,
+                       cl={"kernel": "reduce", "init": "{LOWEST}", "combine": maximum.cl},
+                       doc="Maximum over axes; nan wins.")
+reduce_min = reduction("reduce_min", np.min, nonempty=True, vjp=grads.reduce_extreme_vjp,
+                       cl={"kernel": "reduce", "init": "{HIGHEST}", "combine": minimum.cl},
+                       doc="Minimum over axes; nan wins.")
 
 
 def _mean(x, axis=None, keepdims=False):
-    shape = np.shape(x) if not hasattr(x, "shape") else x.shape
+    from ..constructors import convert_to_tensor
+    from .shape import cast
+    x = convert_to_tensor(x)
+    if x.dtype.is_int:  # as JAX: sum in float (int64 -> float64), so the sum cannot wrap
+        x = cast(x, dt.float64 if x.dtype is dt.int64 else dt.float32)
+    shape = x.shape
     axes = norm_axes(axis, len(shape), "reduce_mean")
-    count = int(np.prod([shape[a] for a in axes], dtype=np.int64))
+    count = math.prod(shape[a] for a in axes if a < len(shape))  # np.prod costs ~5 us here
     return divide(reduce_sum(x, axis=axis, keepdims=keepdims), count)
 
 
-reduce_mean = defop("reduce_mean", params=_AXES, decompose=_mean,
+reduce_mean = defop("reduce_mean", params=_AXES, decompose=_mean, accepts=dt.NUMERIC,
                     doc="Mean over axes; integers average to float32 (as in JAX).")
 
 
 def _arg_shape(name):
     def rule(shape, axis):
-        if not shape:
-            return ()
-        a = norm_axis(axis, len(shape), name)
-        if shape[a] == 0:
+        if not shape or axis is None and 0 not in shape:
+            return ()  # axis=None: an index into the flattened tensor, as numpy and JAX
+        a = 0 if axis is None else norm_axis(axis, len(shape), name)
+        if shape[a] == 0 or axis is None:
             raise ArgumentError(f"{name}: cannot reduce over an empty axis of shape {shape}")
         return shape[:a] + shape[a + 1:]
     return rule
 
 
-def arg_reduction(name, np_fn, doc):
+def arg_reduction(name, np_fn, doc, cl=None):
     def kernel(x, axis):
         return np_fn(x, axis=axis if np.ndim(x) else None).astype(np.int32)
     return defop(name, kernel=kernel, params={"axis": 0}, shape=_arg_shape(name),
-                 accepts=dt.NUMERIC, out_dtype=dt.int32, differentiable=False, doc=doc)
+                 accepts=dt.NUMERIC, out_dtype=dt.int32, differentiable=False, cl=cl,
+                 doc=doc)
 
 
-argmax = arg_reduction("argmax", np.argmax, "Index (int32) of the first maximum along axis.")
-argmin = arg_reduction("argmin", np.argmin, "Index (int32) of the first minimum along axis.")
+# OpenCL: {0} (a candidate) beats {1} (the best so far); the first nan wins, as in numpy
+argmax = arg_reduction("argmax", np.argmax, "Index (int32) of the first maximum along axis.",
+                       cl={"kernel": "argreduce", "better": {
+                           "f": "(!isnan({1}) && ({0} > {1} || isnan({0})))", "i": "({0} > {1})"}})
+argmin = arg_reduction("argmin", np.argmin, "Index (int32) of the first minimum along axis.",
+                       cl={"kernel": "argreduce", "better": {
+                           "f": "(!isnan({1}) && ({0} < {1} || isnan({0})))", "i": "({0} < {1})"}})

@@ -6,6 +6,13 @@ from .. import dtypes as dt
 from ..errors import ArgumentError, ShapeError
 from ..ir.opdef import defop
 from ..ir.types import broadcast_shapes, norm_axis
+from . import grads
+
+
+def _reshape_kernel(x, shape):
+    if any(d < -1 for d in shape):  # numpy reads any negative size as -1; our rule does not
+        raise ValueError("negative size")  # eager mode asks the shape rule to explain
+    return np.reshape(x, shape)
 
 
 def _reshape_shape(shape, shape_):
@@ -24,23 +31,34 @@ def _reshape_shape(shape, shape_):
     return tuple(target)
 
 
-reshape = defop("reshape", params={"shape": ()}, kernel=lambda x, shape: np.reshape(x, shape),
+reshape = defop("reshape", params={"shape": ()}, kernel=_reshape_kernel,
+                cl={"kernel": "view", "alias": True},
                 shape=lambda s, shape: _reshape_shape(s, shape),
+                vjp=lambda g, x, out, shape: (reshape(g, shape=x.shape),),
                 doc="Same elements, new shape; one -1 is inferred. "
                     "``am.reshape(am.range(6), (2, 3))``")
 
 
+def _transpose_kernel(x, perm):
+    if perm is not None and any(p < 0 for p in perm):  # numpy takes them; our rule does not
+        raise ValueError("negative axis")  # eager mode asks the shape rule to explain
+    return np.transpose(x, perm)
+
+
 def _perm(shape, perm):
-    perm = tuple(range(len(shape)))[::-1] if perm is None else perm
-    if sorted(perm) != list(range(len(shape))):
+    n = len(shape)
+    perm = tuple(range(n))[::-1] if perm is None else perm
+    if sorted(perm) != list(range(n)):
         raise ArgumentError(f"transpose: perm {perm} is not a permutation of the "
                             f"{len(shape)} axes of shape {shape}")
     return tuple(perm)
 
 
 transpose = defop("transpose", params={"perm": None},
-                  kernel=lambda x, perm: np.transpose(x, perm),
+                  cl={"kernel": "view"},
+                  kernel=_transpose_kernel,
                   shape=lambda s, perm: tuple(s[i] for i in _perm(s, perm)),
+                  vjp=grads.transpose_vjp,
                   doc="Permute axes (reverse them when perm is None). "
                       "``am.transpose(x, (1, 0))``")
 
@@ -58,7 +76,7 @@ def _squeeze(x, axis=None):
     else:
         axes = [norm_axis(a, len(shape), "squeeze")
                 for a in ((axis,) if isinstance(axis, int) else axis)]
-    bad = [a for a in axes if shape[a] != 1]
+    bad = [a for a in axes if a < len(shape) and shape[a] != 1]  # a scalar has axis 0
     if bad:
         raise ShapeError(f"squeeze: axis {bad[0]} of shape {shape} has size {shape[bad[0]]}, "
                          "not 1")
@@ -84,8 +102,10 @@ def _concat_shape(*shapes, axis):
 
 
 concat = defop("concat", variadic=True, params={"axis": 0},
+               cl={"kernel": "concat"},
                kernel=lambda *xs, axis: np.concatenate(xs, axis=axis),
-               shape=_concat_shape, doc="Join tensors along an existing axis. "
+               shape=_concat_shape, vjp=grads.concat_vjp,
+               doc="Join tensors along an existing axis. "
                                         "``am.concat([x, y], axis=0)``")
 stack = defop("stack", params={"axis": 0}, variadic=True,
               decompose=lambda *xs, axis: concat([expand_dims(x, axis) for x in xs], axis=axis),
@@ -99,8 +119,17 @@ def _broadcast_to_shape(s, shape):
 
 
 broadcast_to = defop("broadcast_to", params={"shape": ()},
+                     cl={"kernel": "view"},
                      kernel=lambda x, shape: np.broadcast_to(x, shape),
-                     shape=_broadcast_to_shape, doc="Repeat size-1 axes to a shape, as numpy.")
+                     shape=_broadcast_to_shape,
+                     vjp=lambda g, x, out, shape: (grads.unbroadcast(g, x.shape),),
+                     doc="Repeat size-1 axes to a shape, as numpy.")
+
+
+def _cast_dtype(dtype):
+    if dtype is None:  # np.dtype(None) would silently mean float64
+        raise ArgumentError("cast: give the target dtype, e.g. am.cast(x, am.float32)")
+    return dt.as_dtype(dtype)
 
 
 def _cast_kernel(x, dtype):
@@ -108,5 +137,7 @@ def _cast_kernel(x, dtype):
 
 
 cast = defop("cast", params={"dtype": None}, kernel=_cast_kernel, shape=lambda s, dtype: s,
-             dtype=lambda dtypes, dtype: dt.as_dtype(dtype), elementwise=True,
+             cl=lambda ins, out: "({0} != 0)" if out.is_bool else "convert_{T}({0})",
+             dtype=lambda dtypes, dtype: _cast_dtype(dtype), elementwise=True,
+             vjp=lambda g, x, out, dtype: (cast(g, x.dtype) if x.dtype.is_float else None,),
              doc="Convert to another dtype, as numpy's astype. ``am.cast(x, am.int32)``")

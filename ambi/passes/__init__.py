@@ -1,30 +1,49 @@
-"""Graph-to-graph rewrites and the pipeline that runs them by ``-O`` level."""
-import time
+"""Graph-to-graph rewrites and the pipeline that runs them by ``-O`` level.
 
-from .. import config
+Each pass is a function ``Graph -> bool`` (changed) that also rewrites every
+control-flow subgraph. ``docs/passes.md`` says what each guarantees and refuses.
+"""
+from .cse import cse
 from .dce import dce
+from .fold import fold
+from .fuse import fuse
+from .manager import fixed_point, run_pass
+from .simplify import simplify
 
-# name -> (pass function, the lowest -O level that runs it), in pipeline order
+# The pipeline, in order: name -> (pass, the lowest -O level that runs it).
 PASSES = {
+    # -O1: exact clean-ups, repeated together until none changes the graph
     "dce": (dce, 1),
+    "fold": (fold, 1),
+    "cse": (cse, 1),
+    "simplify": (simplify, 1),
+    # -O2: device rewrites, run once after -O1 reaches its fixed point.
+    "fuse": (fuse, 2),  # elementwise chains -> one fused node (one OpenCL kernel)
 }
 
 
-def run(graph, names):
-    """Run the named passes in order (``am.passes.run(g, ["dce"])``); returns a report."""
-    from ..ir.verify import verify
-    report = []
-    for name in names:
-        fn = PASSES[name][0]
-        before, t0 = len(graph), time.perf_counter()
-        changed = fn(graph)
-        report.append({"pass": name, "changed": changed, "nodes_before": before,
-                       "nodes_after": len(graph), "seconds": time.perf_counter() - t0})
-        if config.CHECKS:
-            verify(graph, after=name)
-    return report
+def run(graph, names, dump=False):
+    """Run the named passes once each, in the order given; returns the stats list.
+
+    Each record is a dict: pass, round, changed, nodes_before, nodes_after, seconds
+    (and dump, the graph's ``pretty()`` text, when ``dump`` is true; ``dump=True``
+    also prints it, a file object receives it).
+
+    >>> cf = am.function(lambda x: x * 1.0 + x * 1.0, optimize=0).get_concrete_function(x)
+    >>> am.passes.run(cf.graph, ["simplify", "cse", "dce"])[0]["changed"]
+    True
+    """
+    return [run_pass(PASSES, graph, name, dump) for name in names]
 
 
-def optimize(graph, level):
-    """Run every pass of level <= ``level``, in pipeline order."""
-    return run(graph, [n for n, (_, lvl) in PASSES.items() if lvl <= level])
+def optimize(graph, level, dump=False):
+    """Optimize ``graph`` in place for ``-O level`` (0, 1 or 2); returns the stats list.
+
+    >>> report = am.passes.optimize(graph, 1)
+    >>> [r["pass"] for r in report][:4]
+    ['dce', 'fold', 'cse', 'simplify']
+    """
+    exact = [name for name, (_, lvl) in PASSES.items() if lvl == 1]
+    device = [name for name, (_, lvl) in PASSES.items() if 1 < lvl <= level]
+    report = fixed_point(PASSES, graph, exact, dump) if level >= 1 else []
+    return report + [run_pass(PASSES, graph, name, dump) for name in device]

@@ -1,14 +1,41 @@
 """Dead-code elimination: keep what reaches an output or an effect; drop the rest."""
-import networkx as nx
+from .manager import graphs
 
 
 def dce(graph):
-    """Remove nodes whose values no output or effect needs. Inputs always stay."""
-    live = {n for n, _ in graph.outputs} | set(graph.effects()) | set(graph.inputs)
-    needed = set(live)
-    for n in live:
-        needed |= nx.ancestors(graph.nx, n)
-    dead = [n for n in graph.order() if n not in needed]
+    """Remove nodes that no output or effect needs, in ``graph`` and its subgraphs.
+
+    Effects and graph inputs (``arg`` nodes) always stay: a subgraph's inputs line up
+    with the operands of the node that holds it, so they are never renumbered.
+
+    >>> am.passes.run(graph, ["dce"])[0]["changed"]   # or dce(graph) -> bool
+    True
+    """
+    changed = False
+    for g in graphs(graph):
+        changed |= _dce_one(g)
+    return changed
+
+
+def _dce_one(graph):
+    live = _reaching(graph, _roots(graph))
+    dead = [n for n in graph.nx if n not in live]
     for n in dead:
         graph.remove_node(n)
     return bool(dead)
+
+
+def _roots(graph):
+    return ({n for n, _ in graph.outputs} | set(graph.inputs)
+            | {n for n in graph.nx if graph.is_effect(n)})
+
+
+def _reaching(graph, roots):
+    """Every node some root depends on, found by one walk against the edges."""
+    pred, seen, todo = graph.nx.pred, set(roots), list(roots)
+    while todo:
+        for u in pred[todo.pop()]:
+            if u not in seen:
+                seen.add(u)
+                todo.append(u)
+    return seen

@@ -1,0 +1,271 @@
+"""OpenCL sources for the non-elementwise kernel families: reductions, matmul, windows
+(conv2d, max_pool2d), copies (views, concat, gather) and the counter-based random draws.
+
+Shapes and strides are kernel arguments, not constants, so one build serves every
+shape of a given rank and dtype (a PoCL build costs 0.1-1.5 s). Work-items loop over a
+contiguous chunk (``chunk``), which a CPU device needs and a GPU runs with chunk 1.
+"""
+from .. import dtypes as dt
+from .cl_codegen import WIDTH, ctype, helpers, preamble
+
+LOWEST = {"float": "-INFINITY", "double": "-INFINITY", "int": "INT_MIN", "long": "LONG_MIN"}
+HIGHEST = {"float": "INFINITY", "double": "INFINITY", "int": "INT_MAX", "long": "LONG_MAX"}
+
+
+def by_kind(spec, dtype):
+    """A template given once, or per dtype kind ("f" float, "i" int, "b" bool)."""
+    return spec[dtype.np.kind] if isinstance(spec, dict) else spec
+
+
+def fill_value(spec, dtype):
+    s = ctype(dtype)
+    return by_kind(spec, dtype).format(LOWEST=LOWEST.get(s), HIGHEST=HIGHEST.get(s))
+
+
+def _decode(var, dims, strides, out, indent="  "):
+    """C lines: ``out`` = the offset of linear index ``var`` over dims with strides."""
+    lines = [f"int {out} = 0, {out}_q = {var};"]
+    for d, s in reversed(list(zip(dims, strides))):
+        lines.append(f"{out} += ({out}_q % {d}) * {s}; {out}_q /= {d};")
+    return "".join(f"{indent}{ln}\n" for ln in lines)
+
+
+def _names(prefix, n):
+    return [f"{prefix}{a}" for a in range(n)]
+
+
+def reduce_source(dtype, init, combine, nk, nr, vector, load=None):
+    """out[o*P + p] = combine over reduced index r in chunk p of output o.
+
+    Kept dims (kd, ks) locate an output's base; reduced dims (rd, rs) its terms. With
+    ``vector`` the terms are contiguous (one reduced dim of stride 1) and loaded 16 at
+    a time, the few-work-items-each-a-chunk scheme that beat numpy on PoCL. ``load``
+    (input params, int params, C code setting ``x`` from element index ``i``, dtypes)
+    reduces a fused elementwise chain computed on the fly instead of reading ``in``.
+    """
+    t, tv = ctype(dtype), ctype(dtype, WIDTH)
+    inputs, extra, code, dtypes = load or ([f"__global const {t}* in"], [],
+                                           f"{t} x = in[i];", [dtype])
+    kd, ks, rd, rs = _names("kd", nk), _names("ks", nk), _names("rd", nr), _names("rs", nr)
+    args = inputs + [f"__global {t}* out", "int nout", "int R", "int rc", "int P"]
+    args += [f"int {a}" for a in kd + ks + rd + rs] + extra
+    comb = lambda a, b: combine.format(a, b)  # noqa: E731
+    body = ["  int g = get_global_id(0);\n  if (g >= nout * P) return;\n"
+            "  int o = g / P, p = g % P, r0 = p * rc, r1 = min(r0 + rc, R);\n",
+            _decode("o", kd, ks, "base"), f"  {t} acc = {init};\n"]
+    if vector:
+        lanes = "".join(f"  acc = {comb('acc', f'va.s{i:x}')};\n" for i in range(WIDTH))
+        # two accumulators: the adds of one wait on each other (4 cycles each)
+        body.append(f"  int r = r0;\n  {tv} va = ({tv})({init}), vb = va;\n"
+                    f"  for (; r + {2 * WIDTH} <= r1; r += {2 * WIDTH}) {{\n"
+                    f"    {tv} x = vload{WIDTH}(0, in + base + r);\n"
+                    f"    {tv} y = vload{WIDTH}(0, in + base + r + {WIDTH});\n"
+                    f"    va = {comb('va', 'x')};\n    vb = {comb('vb', 'y')};\n  }}\n"
+                    f"  va = {comb('va', 'vb')};\n{lanes}"
+                    f"  for (; r < r1; r++) {{\n    {t} x = in[base + r];\n"
+                    f"    acc = {comb('acc', 'x')};\n  }}\n")
+    else:
+        body.append(f"  for (int r = r0; r < r1; r++) {{\n{_decode('r', rd, rs, 'off', '    ')}"
+                    f"    int i = base + off;\n{code}\n    acc = {comb('acc', 'x')};\n  }}\n")
+    body.append("  out[g] = acc;\n")
+    src = f"__kernel void reduce({', '.join(args)}) {{\n{''.join(body)}}}\n"
+    kinds = ["buf"] * (len(inputs) + 1) + ["int"] * (4 + 2 * nk + 2 * nr + len(extra))
+    return preamble(dtypes) + helpers([src]) + src, kinds
+
+
+def argreduce_source(dtype, better, nk):
+    """Index (int32) of the first best element along one axis (R terms of stride rs)."""
+    t = ctype(dtype)
+    kd, ks = _names("kd", nk), _names("ks", nk)
+    args = [f"__global const {t}* in", "__global int* out", "int nout", "int R", "int rs"]
+    args += [f"int {a}" for a in kd + ks]
+    src = (f"__kernel void argreduce({', '.join(args)}) {{\n  int o = get_global_id(0);\n"
+           f"  if (o >= nout) return;\n{_decode('o', kd, ks, 'base')}"
+           f"  {t} best = in[base]; int bi = 0;\n"
+           f"  for (int r = 1; r < R; r++) {{\n    {t} x = in[base + r * rs];\n"
+           f"    if ({better.format('x', 'best')}) {{ best = x; bi = r; }}\n  }}\n"
+           f"  out[o] = bi;\n}}\n")
+    return preamble([dtype]) + src, ["buf", "buf", "int", "int", "int"] + ["int"] * 2 * nk
+
+
+def pack_source(dtype, side, block):
+    """Copy one operand of a matmul into panels (zero-padded to the block), so the
+    matmul's inner loop reads both operands contiguously: B's rows are 4 KiB apart for
+    N=1024, which made every load of an unpacked B miss the cache (5 GFLOP/s)."""
+    t = ctype(dtype)
+    # A [M, K] -> P[(ib*K + k)*block + r] = A[ib*block + r, k]; B [K, N] -> P[(jb*K + k)*block
+    # + l] = B[k, jb*block + l]
+    src_index = "(long)q * rows * cols + (long)i * cols + k" if side == "a" else \
+        "(long)q * rows * cols + (long)k * cols + i"
+    return preamble([dtype]) + f"""__kernel void pack(__global const {t}* X, __global {t}* P,
+    int n, int chunk, int rows, int cols, int inner, int padded) {{
+  int g0 = get_global_id(0) * chunk, g1 = min(g0 + chunk, n);
+  for (int g = g0; g < g1; g++) {{
+    int r = g % {block}, q = g / {block}, k = q % inner; q /= inner;
+    int blk = q % (padded / {block}); q /= padded / {block};
+    int i = blk * {block} + r;
+    P[g] = i < {'rows' if side == 'a' else 'cols'} ? X[{src_index}] : ({t})0;
+  }}
+}}
+""", ["buf", "buf"] + ["int"] * 6
+
+
+def matmul_source(dtype, nb, rows, width):
+    """C = A @ B over packed panels; each work-item keeps a rows x width block of C in
+    vector registers (local-memory tiles measured under 1 GFLOP/s on PoCL, which
+    emulates local memory). Batch dims broadcast through per-operand panel strides."""
+    t, tv = ctype(dtype), ctype(dtype, width)
+    bd, sa, sb = _names("bd", nb), _names("sa", nb), _names("sb", nb)
+    args = [f"__global const {t}* A", f"__global const {t}* B", f"__global {t}* C",
+            "int M", "int N", "int K", "int MP", "int NP"] + [f"int {a}" for a in bd + sa + sb]
+    acc = "".join(f"  {tv} c{r} = ({tv})(0);\n" for r in range(rows))
+    fma = "".join(f"    c{r} += ap[k * {rows} + {r}] * bv;\n" for r in range(rows))
+    store = "".join(f"  if (i0 + {r} < M) am_store(c{r}, C + oc + (long)(i0 + {r}) * N + j0, "
+                    f"N - j0);\n" for r in range(rows))
+    src = f"""void am_store({tv} v, __global {t}* out, int room) {{
+  if (room >= {width}) {{ vstore{width}(v, 0, out); return; }}
+  {t} tmp[{width}];
+  vstore{width}(v, 0, tmp);
+  for (int l = 0; l < room; l++) out[l] = tmp[l];
+}}
+__kernel void matmul({', '.join(args)}) {{
+  int jb = get_global_id(0), ib = get_global_id(1), b = get_global_id(2);
+  int j0 = jb * {width}, i0 = ib * {rows};
+{_decode('b', bd, sa, 'oa')}{_decode('b', bd, sb, 'ob')}  long oc = (long)b * M * N;
+  __global const {t}* ap = A + (long)oa * MP * K + (long)ib * K * {rows};
+  __global const {t}* bp = B + (long)ob * K * NP + (long)jb * K * {width};
+{acc}  for (int k = 0; k < K; k++) {{
+    {tv} bv = vload{width}(k, bp);
+{fma}  }}
+{store}}}
+"""
+    return preamble([dtype], contract=True) + src, ["buf"] * 3 + ["int"] * (5 + 3 * nb)
+
+
+_WINDOW_ARGS = ["int n", "int chunk", "int H", "int W", "int C", "int OH", "int OW",
+                "int KH", "int KW", "int SH", "int SW", "int PH", "int PW"]
+
+
+def _window_loop(inner):
+    """Loop over the in-bounds taps of one NHWC output element's window."""
+    return f"""  int i0 = get_global_id(0) * chunk, i1 = min(i0 + chunk, n);
+  for (int g = i0; g < i1; g++) {{
+    int ch = g % OC, q = g / OC, ow = q % OW; q /= OW;
+    int oh = q % OH, nb = q / OH;
+{inner}
+  }}"""
+
+
+def conv2d_source(dtype):
+    """Direct NHWC convolution: one output element per loop step, taps skipped at edges."""
+    t = ctype(dtype)
+    inner = f"""    {t} acc = 0;
+    for (int i = 0; i < KH; i++) {{
+      int y = oh * SH + i - PH;
+      if (y < 0 || y >= H) continue;
+      for (int j = 0; j < KW; j++) {{
+        int x = ow * SW + j - PW;
+        if (x < 0 || x >= W) continue;
+        __global const {t}* px = X + ((nb * H + y) * W + x) * C;
+        __global const {t}* pf = F + (i * KW + j) * C * OC + ch;
+        for (int c = 0; c < C; c++) acc += px[c] * pf[c * OC];
+      }}
+    }}
+    out[g] = acc;"""
+    args = [f"__global const {t}* X", f"__global const {t}* F", f"__global {t}* out"]
+    args += _WINDOW_ARGS + ["int OC"]
+    src = f"__kernel void conv2d({', '.join(args)}) {{\n{_window_loop(inner)}\n}}\n"
+    return preamble([dtype], contract=True) + src, ["buf"] * 3 + ["int"] * 14
+
+
+def max_pool_source(dtype, better):
+    """Max over each window; padding never wins, as numpy's -inf padding never does."""
+    t = ctype(dtype)
+    inner = f"""    {t} best = {LOWEST[t]};
+    for (int i = 0; i < KH; i++) {{
+      int y = oh * SH + i - PH;
+      if (y < 0 || y >= H) continue;
+      for (int j = 0; j < KW; j++) {{
+        int x = ow * SW + j - PW;
+        if (x < 0 || x >= W) continue;
+        {t} v = X[((nb * H + y) * W + x) * C + ch];
+        best = {better.format('best', 'v')};
+      }}
+    }}
+    out[g] = best;"""
+    args = [f"__global const {t}* X", f"__global {t}* out"] + _WINDOW_ARGS + ["int OC"]
+    src = f"__kernel void max_pool2d({', '.join(args)}) {{\n{_window_loop(inner)}\n}}\n"
+    return preamble([dtype]) + src, ["buf"] * 2 + ["int"] * 14
+
+
+def strided_copy_source(dtype, ndim):
+    """out[i] = in[offset + sum(coord_a * stride_a)]: transpose, broadcast_to, slicing."""
+    t = ctype(dtype)
+    d, s = _names("d", ndim), _names("s", ndim)
+    args = [f"__global const {t}* in", f"__global {t}* out", "int n", "int chunk", "int off"]
+    args += [f"int {a}" for a in d + s]
+    src = (f"__kernel void strided_copy({', '.join(args)}) {{\n"
+           f"  int i0 = get_global_id(0) * chunk, i1 = min(i0 + chunk, n);\n"
+           f"  for (int i = i0; i < i1; i++) {{\n{_decode('i', d, s, 'k', '    ')}"
+           f"    out[i] = in[off + k];\n  }}\n}}\n")
+    return preamble([dtype]) + src, ["buf", "buf"] + ["int"] * (3 + 2 * ndim)
+
+
+def concat_source(dtype):
+    """Copy one input [outer, a, inner] into the output [outer, total, inner] at ``off``."""
+    t = ctype(dtype)
+    src = f"""__kernel void concat_part(__global const {t}* in, __global {t}* out, int n,
+    int chunk, int inner, int a, int total, int off) {{
+  int i0 = get_global_id(0) * chunk, i1 = min(i0 + chunk, n);
+  for (int i = i0; i < i1; i++) {{
+    int e = i % inner, q = i / inner, k = q % a, o = q / a;
+    out[(o * total + off + k) * inner + e] = in[i];
+  }}
+}}
+"""
+    return preamble([dtype]) + src, ["buf", "buf"] + ["int"] * 6
+
+
+def gather_source(dtype, index_dtype):
+    """out[o, q, e] = params[o, idx[q], e]; negative indices count from the end."""
+    t, ti = ctype(dtype), ctype(index_dtype)
+    src = f"""__kernel void gather(__global const {t}* P, __global const {ti}* idx,
+    __global {t}* out, int n, int chunk, int inner, int nidx, int A) {{
+  int i0 = get_global_id(0) * chunk, i1 = min(i0 + chunk, n);
+  for (int i = i0; i < i1; i++) {{
+    int e = i % inner, q = i / inner, k = q % nidx, o = q / nidx;
+    long j = idx[k];
+    if (j < 0) j += A;
+    j = clamp(j, 0L, (long)(A - 1));  /* out of range is checked on the host, eagerly */
+    out[i] = P[(o * A + j) * inner + e];
+  }}
+}}
+"""
+    return preamble([dtype, index_dtype]) + src, ["buf"] * 3 + ["int"] * 5
+
+
+_MIX = """ulong am_mix(ulong x) {
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9UL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBUL;
+  return x ^ (x >> 31);
+}
+double am_unit(ulong key, ulong i) {
+  return (double)(am_mix(i * 0x9E3779B97F4A7C15UL + key) >> 11) * 0x1.0p-53;
+}
+"""
+
+
+def random_source(dtype, dist):
+    """SplitMix64 over the element counter, exactly as ``ambi/ops/random.py`` on the host."""
+    t = ctype(dtype)
+    if dist == "uniform":
+        value = "a + (b - a) * am_unit(k1, i)"
+    else:  # Box-Muller, u1 in (0, 1]
+        value = ("a + b * (sqrt(-2.0 * log(1.0 - am_unit(k1, i))) * "
+                 "cos(2.0 * M_PI * am_unit(k2, i)))")
+    src = (f"__kernel void draw(__global {t}* out, int n, int chunk, ulong k1, ulong k2, "
+           f"double a, double b) {{\n  int i0 = get_global_id(0) * chunk, "
+           f"i1 = min(i0 + chunk, n);\n  for (int i = i0; i < i1; i++) "
+           f"out[i] = ({t})({value});\n}}\n")
+    return preamble([dt.float64]) + _MIX + src, ["buf", "int", "int", "ulong", "ulong",
+                                                  "double", "double"]

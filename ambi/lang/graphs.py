@@ -1,0 +1,80 @@
+"""`ambi graph` and `ambi exec`: show a script's graph, run a saved one."""
+import contextlib
+
+import numpy as np
+
+import ambi as am
+
+from . import as_function, compile_source, global_scope, run_source
+from .runtime import GraphFunction, UsageError, captured_stdout
+
+
+def script_graph(text, filename, function=None):
+    """The graph of the whole script, or of the @graph fn ``function`` as the script's
+    first call traced it; traced at -O0 so passes can be shown one by one."""
+    if function is None:
+        program = compile_source(text, filename, optimize=0)
+        script = as_function(program, global_scope())
+        return am.function(script, optimize=0).get_concrete_function().graph
+    with captured_stdout():
+        scope = run_source(text, filename, "eager", optimize=0)
+    return _function_graph(scope, function, filename)
+
+
+def _function_graph(scope, name, filename):
+    f = scope.vars.get(name)
+    if not isinstance(f, GraphFunction):
+        graph_fns = [n for n, v in scope.vars.items() if isinstance(v, GraphFunction)]
+        what = "is not defined" if f is None else "is not a @graph fn"
+        raise UsageError(f"`{name}` {what} at the top level of {filename}; @graph fns: "
+                         + (", ".join(graph_fns) or "none"))
+    cf = f.concrete()
+    if cf is None:
+        raise UsageError(f"@graph fn `{name}` is never called by {filename}, so it has "
+                         "no graph yet")
+    return cf.graph
+
+
+def show_graph(text, filename, function, passes, level, dump, dot, json):
+    """Print the graph after the -O pipeline (or the passes named); write dot/JSON."""
+    graph = script_graph(text, filename, function)
+    if dump:
+        print(f"# {graph.name}: as traced")
+        print(graph.pretty())
+    if passes is None:
+        am.passes.optimize(graph, level, dump=dump)
+    else:
+        am.passes.run(graph, passes, dump=dump)
+    print(graph.pretty())
+    if dot:
+        with open(dot, "w", encoding="utf-8") as f:
+            f.write(graph.to_dot())
+    if json:
+        graph.save(json)
+    return graph
+
+
+def exec_graph(path, inputs, device=None):
+    """Run a saved graph with ``.npy`` inputs given by name; print each output."""
+    f = am.load(path)
+    unknown = sorted(set(inputs) - set(f.input_names))
+    if unknown:
+        raise UsageError(f"{path} has no input named {unknown[0]!r}; inputs: "
+                         + (", ".join(f.input_names) or "none"))
+    missing = [n for n in f.input_names if n not in inputs]
+    if missing:
+        raise UsageError(f"missing --input {missing[0]}=FILE.npy (inputs: "
+                         + ", ".join(f.input_names) + ")")
+    args = [_load_npy(inputs[n]) for n in f.input_names]
+    with am.device(device) if device else contextlib.nullcontext():
+        out = f(*args)
+    for value in out if isinstance(out, tuple) else (out,):
+        print(np.asarray(value))
+
+
+def _load_npy(path):
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as e:
+        raise UsageError(f"cannot read {path}: {e}") from None
+

@@ -1,0 +1,255 @@
+"""Parse .ambi source (into a lark Tree, or straight into closures when the compiler is
+the transformer); syntax errors become located AmbiSyntaxErrors.
+
+The grammar lives in ``ambi.lark``. A small postlexer turns every run of newlines and
+``;`` into one ``_SEP`` token (none right after ``{`` or before ``}``), drops newlines
+inside ``( )`` and ``[ ]``, and remembers which brackets are open, so an error at the
+end of the file can say which block was never closed.
+"""
+import pathlib
+
+from lark import Lark, Token
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
+
+from ..errors import AmbiError, SourceLoc
+
+_OPEN = {"LBRACE": "}", "LPAR": ")", "LSQB": "]"}
+_CLOSE = {"RBRACE", "RPAR", "RSQB"}
+
+
+class AmbiSyntaxError(AmbiError, SyntaxError):
+    """A script that does not parse, or breaks a rule checked before it runs (exit 2)."""
+
+    anchor = "syntaxerror"
+
+
+class Postlexer:
+    """Newlines and ``;`` -> one ``_SEP`` between statements; track open brackets."""
+
+    always_accept = ("_NL", "SEMI")
+
+    def __init__(self):
+        self.open = []  # (closing text, token) for each bracket still open
+
+    def process(self, stream):
+        self.reset()
+        pending = None
+        for tok in stream:
+            kind = tok.type
+            if kind in ("_NL", "SEMI"):
+                if kind == "SEMI" or not self._in_parens():
+                    pending = pending or tok
+                continue
+            if pending is not None and not self._drop_sep(kind):
+                yield Token.new_borrow_pos("_SEP", pending.value, pending)
+            pending = None
+            self._track(tok)
+            yield tok
+
+    def _in_parens(self):
+        return bool(self.open) and self.open[-1][0] != "}"
+
+    def _drop_sep(self, kind):
+        """No separator at the start, after ``{``, before a closing bracket, or between
+        ``}`` and elif/else."""
+        return kind in _CLOSE or self._last in (None, "LBRACE") or \
+            (kind in ("ELSE", "ELIF") and self._last == "RBRACE")
+
+    def _track(self, tok):
+        self._last = tok.type
+        if tok.type in _OPEN:
+            self.open.append((_OPEN[tok.type], tok))
+        elif tok.type in _CLOSE and self.open and self.open[-1][0] == tok.value:
+            self.open.pop()
+
+    _last = None  # type of the last token passed on
+
+    def reset(self):
+        self._last, self.open = None, []
+
+
+_POSTLEX = Postlexer()
+_PARSERS = {}
+
+
+def parser(transformer=None):
+    """The LALR parser (built once per transformer, about 100 ms). With a transformer
+    the tree is never built: each rule calls the transformer's method as it is reduced."""
+    key = id(transformer)
+    if key not in _PARSERS:
+        grammar = (pathlib.Path(__file__).parent / "ambi.lark").read_text()
+        _PARSERS[key] = Lark(grammar, parser="lalr", lexer="basic", postlex=_POSTLEX,
+                             start="program", maybe_placeholders=True,
+                             transformer=transformer)
+    return _PARSERS[key]
+
+
+def _raw_parse(text, transformer=None):
+    _POSTLEX.reset()
+    return parser(transformer).parse(text)
+
+
+def parse(text, filename="<script>", transformer=None):
+    """Source text -> lark Tree (or what ``transformer`` makes of it), or an
+    AmbiSyntaxError at the offending token.
+
+    >>> parse("print(1 + 2)").data
+    'program'
+    """
+    if not text.endswith("\n"):
+        text += "\n"
+    try:
+        return _raw_parse(text, transformer)
+    except UnexpectedInput as e:
+        raise syntax_error(e, text, filename, transformer) from None
+    except VisitError as e:  # what a transformer method raised
+        raise e.orig_exc from None
+
+
+def loc_at(text, filename, line, col):
+    lines = text.splitlines()
+    line = max(1, min(line, len(lines) or 1))
+    src = lines[line - 1] if lines else ""
+    return SourceLoc(filename, line, col, src)
+
+
+def syntax_error(e, text, filename, transformer=None):
+    """Say what was expected, in words; locate it at the token that broke the rule."""
+    open_brackets = list(_POSTLEX.open)
+    message = _labelled(e, transformer) or _describe(e, open_brackets)
+    line, col = _position(e, text)
+    return AmbiSyntaxError(message, loc=loc_at(text, filename, line, col))
+
+
+def _position(e, text):
+    tok = getattr(e, "token", None)
+    if isinstance(e, UnexpectedEOF) or (tok is not None and tok.type == "$END"):
+        lines = text.rstrip("\n").splitlines() or [""]
+        return len(lines), len(lines[-1]) + 1
+    if tok is not None and tok.type == "_SEP" and tok.value == ";" and tok.line:
+        return tok.line, tok.column
+    return e.line, e.column
+
+
+def _describe(e, open_brackets):
+    if isinstance(e, UnexpectedCharacters):
+        return f"unexpected character `{e.char}`"
+    tok = getattr(e, "token", None)
+    expected = set(getattr(e, "expected", ()) or ())
+    got = _token_words(tok)
+    closer = _unclosed(expected, open_brackets, tok)
+    if closer:
+        return f"{closer}, found {got}" if got != "the end of the file" else closer
+    if tok is not None and tok.type in _CLOSE:
+        if open_brackets:
+            _, opener = open_brackets[-1]
+            return (f"`{tok.value}` does not close the `{opener.value}` opened at "
+                    f"{opener.line}:{opener.column}")
+        return f"`{tok.value}` without a matching opening bracket"
+    wanted = _expected_words(expected)
+    return f"unexpected {got}" + (f"; expected {wanted}" if wanted else "")
+
+
+def _unclosed(expected, open_brackets, tok):
+    """`expected `}` to close the block opened at 3:12` when a bracket is still open."""
+    if not open_brackets:
+        return None
+    close, opener = open_brackets[-1]
+    name = {"}": "RBRACE", ")": "RPAR", "]": "RSQB"}[close]
+    at_end = tok is None or tok.type == "$END"
+    if name not in expected and not (at_end and expected):
+        return None
+    what = "the block" if close == "}" else f"the `{opener.value}`"
+    return f"expected `{close}` to close {what} opened at {opener.line}:{opener.column}"
+
+
+_WORDS = {"NAME": "a name", "INT": "a number", "FLOAT": "a number", "STRING": "a string",
+          "_SEP": "the end of the statement", "$END": "the end of the file",
+          "LBRACE": "`{`", "RBRACE": "`}`", "LPAR": "`(`", "RPAR": "`)`", "LSQB": "`[`",
+          "RSQB": "`]`", "COMP": "a comparison", "AUGOP": "`+=`", "EQUAL": "`=`",
+          "COMMA": "`,`", "COLON": "`:`"}
+
+
+def _token_words(tok):
+    if tok is None or tok.type == "$END":
+        return "the end of the file"
+    if tok.type == "_SEP":
+        return "`;`" if tok.value == ";" else "the end of the line"
+    kinds = {"NAME": "name", "INT": "number", "FLOAT": "number", "STRING": "string"}
+    return f"{kinds[tok.type]} `{tok.value}`" if tok.type in kinds else f"`{tok.value}`"
+
+
+def _expected_words(expected):
+    if len(expected) > 6:
+        return ""
+    words = sorted({_WORDS.get(t, _pattern_words(t)) for t in expected})
+    return " or ".join(words)
+
+
+def _pattern_words(name):
+    from lark.lexer import PatternStr
+    for t in parser().terminals:
+        if t.name == name and isinstance(t.pattern, PatternStr):
+            return f"`{t.pattern.value}`"
+    return name.lower()
+
+
+# Frequent mistakes, labelled by example (lark's match_examples): the parser state
+# where an example fails picks the message.
+_EXAMPLES = {
+    "expected `{` after the condition": ["if x print(x)", "while x print(x)",
+                                         "if x { } elif y print(y)",
+                                         "for i in range(3) print(i)"],
+    "expected `{` after `else`": ["if x { } else print(x)"],
+    "expected a name after `let`": ["let = 1", "let 3 = 1", "let (a) = 1"],
+    "expected `=` after the name in `let`": ["let x 3", "let x", "var x 3", "var x"],
+    "expected an expression after `=`": ["let x =", "x =", "let x = )", "x = }"],
+    "expected `(` after the function's name": ["fn f { }", "fn f x { }"],
+    "expected a name for the function after `fn`": ["fn (x) { }", "fn 3() { }"],
+    "expected `{` to start the function's body": ["fn f(x) return x", "fn f(x)"],
+    "expected `in` after the loop variable": ["for i range(3) { }", "for i = 0 { }"],
+    "an operator is missing between two values": ["print(1 2)", "let x = 1 2", "x = a b",
+                                                  "print(a b)"],
+    "`fn` must follow a decorator such as `@graph`": ["@graph let x = 1", "@graph x"],
+    "`else` or `elif` without a matching `if`": ["else { }", "elif x { }", "x = 1\nelse { }",
+                                                 "if x { } else { } else { }"],
+}
+
+
+def _labelled(e, transformer=None):
+    """The label of an example that failed in the same parser state on the same kind of
+    token (or, failing that, in the same state). Keyed on the top state only, so an
+    example matches at any nesting depth."""
+    key = _error_key(e)
+    if key is None:
+        return None
+    table = _label_table(transformer)
+    return table.get(key) or table.get((key[0], None))
+
+
+_LABELS = {}  # per parser: its LALR state numbers are its own
+
+
+def _label_table(transformer=None):
+    key = id(transformer)
+    if key not in _LABELS:
+        table = _LABELS[key] = {}
+        for label, examples in _EXAMPLES.items():
+            for text in examples:
+                try:
+                    _raw_parse(text + "\n", transformer)
+                except UnexpectedInput as e:  # each example fails to parse, by design
+                    where = _error_key(e)
+                    if where is not None:
+                        table.setdefault(where, label)
+                        table.setdefault((where[0], None), label)
+                except Exception:  # noqa: BLE001 -- a transformer's static check: no label
+                    continue
+    return _LABELS[key]
+
+
+def _error_key(e):
+    state, tok = getattr(e, "state", None), getattr(e, "token", None)
+    if state is None or tok is None:
+        return None
+    return state.position, tok.type

@@ -1,0 +1,91 @@
+"""Optimizers: SGD (with momentum) and Adam, as in Keras. Slots are Variables, created on
+the first ``apply_gradients``, so a traced training step reads and writes them at run
+time like the weights themselves."""
+import numpy as np
+
+from .. import core, ops
+from ..variables import Variable
+
+
+class Optimizer:
+    """Base: ``apply_gradients(zip(grads, variables))`` updates each variable in place."""
+
+    counts_steps = True  # keep ``iterations`` (a Variable); plain SGD has no use for it
+
+    def __init__(self, learning_rate):
+        self.learning_rate = learning_rate
+        self._slots = {}  # (slot name, variable) -> Variable (the key keeps the variable alive)
+        self.iterations = None
+        self._consts = {}
+
+    def apply_gradients(self, grads_and_vars):
+        """Apply one step; pairs whose gradient is None are skipped. Returns None."""
+        pairs = [(g, v) for g, v in grads_and_vars if g is not None]
+        step = None
+        if self.counts_steps:
+            if self.iterations is None:
+                self.iterations = Variable(0, name="iterations", trainable=False, dtype="int64")
+            step = self.iterations + 1
+        for g, v in pairs:
+            self._update(g, v, step)
+        if step is not None:
+            self.iterations.assign(step)
+
+    def slot(self, var, name):
+        """The optimizer's state ``name`` for ``var`` (zeros at first)."""
+        key = (name, var)
+        if key not in self._slots:
+            self._slots[key] = Variable(np.zeros(var.shape, var.dtype.np),
+                                        name=f"{var.name}/{name}", trainable=False)
+        return self._slots[key]
+
+    def const(self, value, dtype):
+        """A hyperparameter as an eager tensor of ``dtype``, made once (a graph bakes it in)."""
+        key = (value, dtype)
+        if key not in self._consts:
+            self._consts[key] = core.EagerTensor(np.asarray(value, dtype.np), dtype)
+        return self._consts[key]
+
+
+class SGD(Optimizer):
+    """Gradient descent; with momentum m: ``v = m*v - lr*g; w += v`` (Keras' rule).
+
+    >>> opt = am.optimizers.SGD(0.1)
+    >>> w = am.Variable([1.0]); opt.apply_gradients([(am.constant([2.0]), w)])
+    """
+
+    counts_steps = False
+
+    def __init__(self, learning_rate=0.01, momentum=0.0):
+        super().__init__(learning_rate)
+        self.momentum = momentum
+
+    def _update(self, g, v, step):
+        lr = self.const(self.learning_rate, v.dtype)
+        if not self.momentum:
+            v.assign_sub(lr * g)
+            return
+        velocity = self.slot(v, "momentum")
+        velocity.assign(self.momentum * velocity - lr * g)
+        v.assign_add(velocity)
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba) with Keras' defaults and bias correction folded into the rate.
+
+    >>> opt = am.optimizers.Adam(learning_rate=0.001)
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+        super().__init__(learning_rate)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+
+    def _update(self, g, v, step):
+        t = ops.cast(step, v.dtype)
+        b1, b2 = self.beta_1, self.beta_2
+        # lr_t = lr * sqrt(1 - b2**t) / (1 - b1**t)
+        lr_t = self.learning_rate * ops.sqrt(1 - ops.pow(b2, t)) / (1 - ops.pow(b1, t))
+        m, s = self.slot(v, "m"), self.slot(v, "v")
+        m.assign(b1 * m + (1 - b1) * g)
+        s.assign(b2 * s + (1 - b2) * (g * g))
+        v.assign_sub(lr_t * m / (ops.sqrt(s) + self.epsilon))

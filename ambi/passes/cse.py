@@ -1,0 +1,79 @@
+"""Common-subexpression elimination: one node per (op, params, operands).
+
+Nodes are visited in topological order and looked up in a dict keyed by the op, a
+hashable form of the params and the operand values (sorted first for commutative
+ops), so the pass is linear. A node whose key was seen is replaced by the first one,
+which takes on its source locations. Effects (prints, variable reads and writes,
+random draws without a seed) and graph inputs are never merged.
+"""
+import struct
+
+import numpy as np
+
+from ..ir.graph import Graph
+from ..ir.ops_ir import ARG
+from .manager import graphs
+
+
+def cse(graph):
+    """Merge equal computations in ``graph`` and in each of its subgraphs.
+
+    >>> am.passes.run(graph, ["cse", "dce"])    # x*y + y*x  ->  m = x*y; m + m
+    """
+    changed = False
+    for g in graphs(graph):
+        changed |= _cse_one(g)
+    return changed
+
+
+def _cse_one(graph):
+    seen, changed = {}, False
+    for n in list(graph.order()):
+        node = graph[n]
+        if node["op"] is ARG or graph.is_effect(n):
+            continue
+        key = _node_key(graph, n)
+        first = seen.setdefault(key, n)
+        if first != n:
+            _merge(graph, first, n)
+            changed = True
+    return changed
+
+
+def _node_key(graph, n):
+    node = graph[n]
+    operands = tuple(graph.operands(n))
+    if node["op"].commutative:
+        operands = tuple(sorted(operands))
+    params = tuple((k, param_key(v)) for k, v in node["params"].items())
+    return node["op"], params, operands
+
+
+def _merge(graph, keep, n):
+    """Every use of n reads ``keep`` instead; ``keep`` carries both nodes' locations."""
+    for i in range(len(graph[n]["types"])):
+        graph.replace_uses((n, i), (keep, i))
+    graph[keep]["locs"] = tuple(dict.fromkeys(graph[keep]["locs"] + graph[n]["locs"]))
+    graph.remove_node(n)
+
+
+def param_key(v):
+    """A hashable stand-in for a param value that is equal only when the values are.
+
+    Arrays compare by dtype, shape and raw bytes, and floats by their bits, so 0.0 and
+    -0.0 stay apart while equal NaNs match; subgraphs compare by identity.
+    """
+    if isinstance(v, (np.ndarray, np.generic)):
+        a = np.ascontiguousarray(v)  # note: makes 0-d arrays 1-d, so key on v's own shape
+        return ("array", a.dtype.str, np.shape(v), a.tobytes())
+    if isinstance(v, float):
+        return ("float", struct.pack("<d", v))
+    if isinstance(v, tuple):
+        return ("tuple",) + tuple(param_key(x) for x in v)
+    if isinstance(v, Graph):
+        return ("graph", id(v))
+    try:
+        hash(v)
+    except TypeError:
+        return ("object", id(v))
+    return (type(v), v)

@@ -1,0 +1,79 @@
+"""The pass manager: run named passes, verify after each, record stats, dump the graph.
+
+A pass is a function ``Graph -> bool`` (did it change anything). The manager adds what
+every pass needs and none should write itself: the IR verifier after each pass when
+checks are on (``AMBI_CHECKS=1``, always in tests), a stats record per pass, and the
+graph printed after each pass (``dump=True``, or ``AMBI_DEBUG>=3``).
+"""
+import sys
+import time
+
+from .. import config
+from ..errors import ArgumentError
+from ..ir.verify import verify
+
+MAX_ROUNDS = 4  # -O1 repeats its passes until nothing changes, at most this many times
+
+
+def graphs(graph):
+    """``graph`` and every control-flow subgraph nested in it, parents first."""
+    out, seen, todo = [], set(), [graph]
+    while todo:
+        g = todo.pop()
+        if id(g) in seen:
+            continue
+        seen.add(id(g))
+        out.append(g)
+        for n, op in g.nx.nodes(data="op"):
+            if op.subgraphs:
+                todo.extend(reversed(g.subgraphs(n)))
+    return out
+
+
+def size(graph):
+    """Nodes in ``graph`` and all of its subgraphs."""
+    return sum(len(g) for g in graphs(graph))
+
+
+def run_pass(table, graph, name, dump=False, round_=1):
+    """Run one pass from ``table`` (name -> (fn, level)); returns its stats record."""
+    if name not in table:
+        raise ArgumentError(f"unknown pass {name!r}; the passes are: {', '.join(table)}")
+    before, t0 = size(graph), time.perf_counter()
+    changed = bool(table[name][0](graph))
+    seconds = time.perf_counter() - t0
+    if config.CHECKS:
+        verify(graph, after=name)
+    record = {"pass": name, "round": round_, "changed": changed, "nodes_before": before,
+              "nodes_after": size(graph), "seconds": seconds}
+    _show(graph, record, dump)
+    return record
+
+
+def _show(graph, record, dump):
+    """AMBI_DEBUG>=1: one line per pass; >=3 or ``dump``: the graph after it."""
+    line = (f"pass {record['pass']:<9} round {record['round']}: {record['nodes_before']} -> "
+            f"{record['nodes_after']} nodes, {record['seconds'] * 1e3:.2f} ms"
+            + ("" if record["changed"] else " (no change)"))
+    if config.DEBUG >= 1:
+        print(line, file=sys.stderr)
+    if dump or config.DEBUG >= 3:
+        record["dump"] = graph.pretty()
+        out = dump if hasattr(dump, "write") else sys.stdout if dump else sys.stderr
+        out.write(f"--- after {line}\n{record['dump']}\n")
+
+
+def fixed_point(table, graph, names, dump=False):
+    """Cycle through ``names`` until each has run once since the last change.
+
+    Passes are idempotent, so the pass that made the last change need not run again.
+    At most MAX_ROUNDS rounds run.
+    """
+    report, quiet = [], 0
+    for round_ in range(1, MAX_ROUNDS + 1):
+        for name in names:
+            report.append(run_pass(table, graph, name, dump, round_))
+            quiet = 1 if report[-1]["changed"] else quiet + 1
+            if quiet == len(names):
+                return report
+    return report
