@@ -22,7 +22,9 @@ def constant(value, dtype=None):
         if core.executing_eagerly():  # a copy on the current device (a bare array is no Tensor)
             value = _place(value.numpy(), value.dtype)
         return value if dtype is None else _cast_to(value, dtype)
-    if dtype is not None and isinstance(value, (np.ndarray, np.generic)):
+    if isinstance(value, np.ndarray):  # copy: later writes to the array don't reach us
+        value = value.astype(dt.as_dtype(dtype).np if dtype is not None else value.dtype)
+    elif dtype is not None and isinstance(value, np.generic):
         value = np.asarray(value).astype(dt.as_dtype(dtype).np)
     arr, d = core.to_numpy(value, None if dtype is None else dt.as_dtype(dtype))
     return _place(arr, d)

@@ -44,8 +44,12 @@ class EagerTensor(Tensor):
         return np.shape(self._value)
 
     def numpy(self):
-        """The value as a numpy array: ``am.constant([1, 2]).numpy()`` -> array([1, 2])."""
-        return np.asarray(self._value)
+        """The value as a numpy array: ``am.constant([1, 2]).numpy()`` -> array([1, 2]).
+
+        Read-only values (a graph's constants, broadcast views) come back as copies.
+        """
+        a = np.asarray(self._value)
+        return a if a.flags.writeable else a.copy()
 
     def __array__(self, dtype=None, copy=None):
         a = np.asarray(self._value)

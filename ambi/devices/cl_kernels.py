@@ -236,7 +236,7 @@ def gather_source(dtype, index_dtype):
     int e = i % inner, q = i / inner, k = q % nidx, o = q / nidx;
     long j = idx[k];
     if (j < 0) j += A;
-    j = clamp(j, 0L, (long)(A - 1));  /* out of range is checked on the host, eagerly */
+    j = clamp(j, 0L, (long)(A - 1));  /* the host checked the range; stay in bounds anyway */
     out[i] = P[(o * A + j) * inner + e];
   }}
 }}

@@ -188,6 +188,9 @@ def gather_op(dev, op, args, params, types, spec):
     if out.size == 0:
         return [out]
     a = norm_axis(params["axis"], len(p.shape), op.name)
+    ind = idx.numpy()  # a kernel cannot raise: check on the host, as the cpu kernel does
+    if ind.min() < -p.shape[a] or ind.max() >= p.shape[a]:
+        raise IndexError(f"gather: an index is out of range for axis {a} of size {p.shape[a]}")
     k = _kernel(dev, ("gather", t.dtype, idx.dtype),
                 lambda: ck.gather_source(t.dtype, idx.dtype), "gather")
     g, chunk = grid(dev, out.size)

@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import config, dtypes as dt
 from ..core import EagerTensor, _Readable, convert_operands, to_numpy
-from ..errors import DeviceError
+from ..errors import DeviceError, RunError
 from ..ir.types import TensorType
 from . import CPU, Device, _scope, cl_ops
 
@@ -192,7 +192,10 @@ class CLDevice(Device):
             return CPU.eager_process(op, operands, params)  # an explicit cpu scope
         args = convert_operands(op, operands, self.to_here)
         types = op.infer([TensorType(a.shape, a.dtype) for a in args], params)
-        outs = cl_ops.run(self, op, args, params, types)
+        try:
+            outs = cl_ops.run(self, op, args, params, types)
+        except (ValueError, IndexError, TypeError) as e:  # as the cpu's eager path reports
+            raise RunError(f"{op.name}: {e}") from e
         if op.nout == 1:
             return outs[0]
         return None if op.nout == 0 else tuple(outs)

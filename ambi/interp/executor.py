@@ -9,6 +9,8 @@ If a kernel raises, the failing line maps back to its node for the error message
 import functools
 import itertools
 
+import numpy as np
+
 from .. import config
 from ..errors import AmbiError
 from ..ir.ops_ir import ARG, CONST
@@ -69,7 +71,7 @@ def _generate(graph, run_sub):
         if op is ARG:
             continue
         if op is CONST:
-            env[f"c{n}"] = node["params"]["value"]
+            env[f"c{n}"] = _read_only(node["params"]["value"])
             names[(n, 0)] = f"c{n}"
             continue
         env[f"k{n}"] = _bound_kernel(op, node["params"], run_sub)
@@ -109,3 +111,11 @@ def _last_uses(graph, operands):
     for v, n in last.items():
         out.setdefault(n, []).append(v)
     return out
+
+
+def _read_only(value):
+    """A constant's array as a read-only view: a caller who gets it back as an output
+    and writes to it must not change what later calls compute."""
+    view = np.asarray(value).view()
+    view.setflags(write=False)
+    return view

@@ -7,8 +7,6 @@ union stays convex (no operand from outside depends on the group, which would ma
 cycle). Inputs of any
 shape may broadcast into a group; values used outside it become the node's outputs.
 """
-import networkx as nx
-
 from ..ir.graph import Graph
 from ..ir.ops_ir import ARG
 from ..ir.opdef import REGISTRY
@@ -40,6 +38,7 @@ def _fusible(g, n):
 def _groups(g):
     """Lists of nodes (in order) to fuse; groups of one are left alone."""
     root, members = {}, {}
+    rank = {n: i for i, n in enumerate(g.order())}
     for n in g.order():
         if not _fusible(g, n):
             continue
@@ -48,20 +47,34 @@ def _groups(g):
         for u, _ in g.operands(n):  # join every operand's group that keeps the group convex
             r = root.get(u)
             if r is not None and r not in group and g[r]["types"][0].shape == shape \
-                    and _convex(g, group + members[r]):
+                    and _convex(g, group + members[r], rank):
                 group += members.pop(r)
-        top = min(group, key=g.order().index)
+        top = min(group, key=rank.get)
         members[top] = group
         root.update({m: top for m in group})
-    rank = {n: i for i, n in enumerate(g.order())}
     return [sorted(m, key=rank.get) for m in members.values() if len(m) > 1]
 
 
-def _convex(g, nodes):
+def _convex(g, nodes, rank):
     """No operand from outside ``nodes`` is itself computed from ``nodes`` (no cycle)."""
     inside = set(nodes)
+    lo = min(rank[n] for n in nodes)
     outside = {u for n in nodes for u, _ in g.operands(n)} - inside
-    return not any(inside & nx.ancestors(g.nx, u) for u in outside)
+    return not any(_reaches(g, u, inside, lo, rank) for u in outside if rank[u] > lo)
+
+
+def _reaches(g, u, inside, lo, rank):
+    """Whether u depends on a node of ``inside``; nodes before ``lo`` in topological order
+    cannot, so the search stays within the group's span."""
+    todo, seen = [u], {u}
+    while todo:
+        for p in g.nx.predecessors(todo.pop()):
+            if p in inside:
+                return True
+            if p not in seen and rank[p] > lo:
+                seen.add(p)
+                todo.append(p)
+    return False
 
 
 def _replace(g, members):

@@ -216,3 +216,14 @@ def test_a_fused_chain_feeding_a_reduction_runs_inside_it(cl_device):
     assert kinds == [("reduce", True), ("reduce", True)], kinds
     for w, r in zip(f(am.constant(x), am.constant(y)), got):
         assert am.testing.compare(w.numpy(), r.numpy(), k_terms=50)
+
+
+def test_out_of_range_gather_is_the_cpu_error(cl_device):
+    params, idx = am.constant([10, 20, 30]), am.constant([0, 3])
+    with pytest.raises(am.errors.RunError, match="out of range"):
+        am.gather(params, idx)
+    with am.device(cl_device), pytest.raises(am.errors.RunError, match="out of range"):
+        am.gather(am.constant([10, 20, 30]), am.constant([0, 3]))
+    with am.device(cl_device):
+        assert am.gather(am.constant([10, 20, 30]), am.constant([-1, 0])).numpy().tolist() \
+            == [30, 10]

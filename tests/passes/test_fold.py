@@ -125,3 +125,16 @@ def test_idempotent():
     before = canon(g)
     assert not run(g, ["fold"])[0]["changed"]
     assert canon(g) == before
+
+
+def test_folding_calls_the_very_kernel_the_interpreter_calls(monkeypatch):
+    calls = []
+    kernel = am.multiply.kernel
+
+    def spy(*args, **params):
+        calls.append(args)
+        return kernel(*args, **params)
+    monkeypatch.setattr(am.multiply, "kernel", spy)
+    g = trace(lambda x: x + am.constant(2.0) * am.constant(3.0), X)
+    run(g, ["fold"])
+    assert [tuple(map(float, a)) for a in calls] == [(2.0, 3.0)]
