@@ -72,13 +72,14 @@ class Function:
             if cf is not None:
                 return cf._run(args)
         leaves, treedef = tree.flatten((args, kwargs))
-        key = (treedef, tuple(map(_leaf_key, leaves)))
+        device = _device_of(self.device, leaves)
+        key = (treedef, tuple(map(_leaf_key, leaves)), device and device.name)
         cf = self._cache.get(key)
         if cf is None:
-            cf = self._trace(key, args, kwargs)
-        if fast is not None:
+            cf = self._trace(key, args, kwargs, device)
+        if fast is not None and device is None:
             self._cache[fast] = cf
-        return cf._run(leaves, _device_of(self.device, leaves))
+        return cf._run(leaves, device)
 
     def _check_signature(self, args, kwargs):
         specs = self.input_signature
@@ -95,13 +96,14 @@ class Function:
         if not args and not kwargs and self.input_signature is not None:
             args = tuple(s.example() for s in self.input_signature)
         leaves, treedef = tree.flatten((args, kwargs))
-        key = (treedef, tuple(map(_leaf_key, leaves)))
-        return self._cache.get(key) or self._trace(key, args, kwargs)
+        device = _device_of(self.device, leaves)
+        key = (treedef, tuple(map(_leaf_key, leaves)), device and device.name)
+        return self._cache.get(key) or self._trace(key, args, kwargs, device)
 
-    def _trace(self, key, args, kwargs):
+    def _trace(self, key, args, kwargs, device=None):
         self._check_retrace(key, args, kwargs)
         cf = ConcreteFunction.trace(self.fn, args, kwargs, self.optimize,
-                                    getattr(self.fn, "__name__", "fn"))
+                                    getattr(self.fn, "__name__", "fn"), device)
         self._cache[key] = cf
         self.trace_count += 1
         return cf
@@ -199,7 +201,7 @@ class ConcreteFunction:
         self._compiled = Compiled(graph)
 
     @classmethod
-    def trace(cls, fn, args, kwargs, optimize, name):
+    def trace(cls, fn, args, kwargs, optimize, name, device=None):
         from .passes import optimize as run_passes
         trace = GraphTrace(name)
         leaves, treedef = tree.flatten((args, kwargs))
@@ -216,7 +218,7 @@ class ConcreteFunction:
             static = [TENSOR if isinstance(o, (Tensor, _Readable)) else o for o in outs]
             syms = [trace.to_symbolic(o) for o in outs if isinstance(o, (Tensor, _Readable))]
         trace.graph.outputs = [(s.node, s.out) for s in syms]
-        report = run_passes(trace.graph, optimize)
+        report = run_passes(trace.graph, optimize, device=device)
         return cls(trace.graph, kinds, out_def, [s.type for s in syms], static, report)
 
     def __call__(self, *args, **kwargs):

@@ -8,6 +8,8 @@ from ..errors import DeviceError
 class Device:
     """Where tensors live and ops run; ``str(device)`` is its name, e.g. ``"cpu"``."""
 
+    rewrites = ()  # the -O2 passes (names in am.passes.PASSES) that pay off on this device
+
     def __init__(self, name, kind):
         self.name, self.kind = name, kind
 

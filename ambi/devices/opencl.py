@@ -68,6 +68,8 @@ def lookup(name):
 class CLDevice(Device):
     """One OpenCL device; its context and queue are made on first use."""
 
+    rewrites = ("fuse",)  # one kernel per elementwise chain: intermediates stay in registers
+
     def __init__(self, name, cl_device):
         import pyopencl as cl
         super().__init__(name, "opencl")
@@ -110,7 +112,7 @@ class CLDevice(Device):
         free = self._pool.get(size)
         if free:
             self._pooled_bytes -= size
-            return Storage(self, free.pop(), size)
+            return Storage(self, free.pop(0), size)  # the oldest: its writers are done
         import pyopencl as cl
         return Storage(self, cl.Buffer(self.ctx, cl.mem_flags.READ_WRITE, size), size)
 

@@ -36,14 +36,19 @@ def run(graph, names, dump=False):
     return [run_pass(PASSES, graph, name, dump) for name in names]
 
 
-def optimize(graph, level, dump=False):
+def optimize(graph, level, dump=False, device=None):
     """Optimize ``graph`` in place for ``-O level`` (0, 1 or 2); returns the stats list.
+
+    Level 2 adds the rewrites that the target ``device`` asks for (``device.rewrites``):
+    fusion pays off on an OpenCL device, while on the numpy ``cpu`` device it would only
+    add a subgraph call per chain.
 
     >>> report = am.passes.optimize(graph, 1)
     >>> [r["pass"] for r in report][:4]
     ['dce', 'fold', 'cse', 'simplify']
     """
     exact = [name for name, (_, lvl) in PASSES.items() if lvl == 1]
-    device = [name for name, (_, lvl) in PASSES.items() if 1 < lvl <= level]
+    wanted = device.rewrites if device is not None else ()
+    rewrites = [name for name in wanted if PASSES[name][1] <= level]
     report = fixed_point(PASSES, graph, exact, dump) if level >= 1 else []
-    return report + [run_pass(PASSES, graph, name, dump) for name in device]
+    return report + [run_pass(PASSES, graph, name, dump) for name in rewrites]

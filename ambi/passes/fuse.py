@@ -7,6 +7,8 @@ union stays convex (no operand from outside depends on the group, which would ma
 cycle). Inputs of any
 shape may broadcast into a group; values used outside it become the node's outputs.
 """
+import networkx as nx
+
 from ..ir.graph import Graph
 from ..ir.ops_ir import ARG
 from ..ir.opdef import REGISTRY
@@ -18,16 +20,45 @@ BODY = "fused"  # the name of every fused subgraph; the pass never fuses inside 
 def fuse(graph):
     """Group elementwise chains into ``fused`` nodes, in ``graph`` and its subgraphs."""
     changed = False
-    for g in graphs(graph):
-        # one group at a time, regrouping after each: two groups checked separately can
-        # still feed each other (a1 -> b2, b1 -> a3), which only the contracted graph shows
-        while g.name != BODY:
-            groups = _groups(g)
-            if not groups:
-                break
-            _replace(g, groups[0])
-            changed = True
+    for g in list(graphs(graph)):
+        if g.name == BODY:
+            continue
+        groups = _acyclic(g, _groups(g))
+        for members in groups:
+            _replace(g, members)
+        changed = changed or bool(groups)
     return changed
+
+
+def _acyclic(g, groups):
+    """Drop groups until contracting all of them leaves the graph acyclic.
+
+    Each group is convex alone, yet two groups can still feed each other (a1 -> b2,
+    b1 -> a3); only the contracted graph shows that. Cycles are rare, so one linear
+    check usually suffices.
+    """
+    while groups:
+        cycle = _contracted_cycle(g, groups)
+        if cycle is None:
+            return groups
+        drop = max(cycle)
+        groups = [m for i, m in enumerate(groups) if i != drop]
+    return groups
+
+
+def _contracted_cycle(g, groups):
+    """Indices of groups on a cycle of the graph with every group contracted, or None."""
+    owner = {n: ("g", i) for i, m in enumerate(groups) for n in m}
+    q = nx.DiGraph()
+    for u, v in g.nx.edges():
+        a, b = owner.get(u, ("n", u)), owner.get(v, ("n", v))
+        if a != b:
+            q.add_edge(a, b)
+    try:
+        cycle = nx.find_cycle(q)
+    except nx.NetworkXNoCycle:
+        return None
+    return [x[1] for x, _ in cycle if x[0] == "g"]
 
 
 def _fusible(g, n):
@@ -38,28 +69,35 @@ def _fusible(g, n):
 def _groups(g):
     """Lists of nodes (in order) to fuse; groups of one are left alone."""
     root, members = {}, {}
-    rank = {n: i for i, n in enumerate(g.order())}
-    for n in g.order():
+    order = g.order()
+    rank = {n: i for i, n in enumerate(order)}
+    ops = {n: [u for u, _ in g.operands(n)] for n in order}
+    for n in order:
         if not _fusible(g, n):
             continue
         shape = g[n]["types"][0].shape
         group = [n]
-        for u, _ in g.operands(n):  # join every operand's group that keeps the group convex
+        for u in ops[n]:  # join every operand's group that keeps the group convex
             r = root.get(u)
-            if r is not None and r not in group and g[r]["types"][0].shape == shape \
-                    and _convex(g, group + members[r], rank):
-                group += members.pop(r)
+            if r is None or r not in members or g[r]["types"][0].shape != shape:
+                continue
+            union = group + members[r]
+            # joining one group, only n's own operands can close a cycle; a second group
+            # may reach the first through any of its members' operands
+            if _convex(g, ops, union, [n] if len(group) == 1 else union, rank):
+                group = union
+                del members[r]
         top = min(group, key=rank.get)
         members[top] = group
         root.update({m: top for m in group})
     return [sorted(m, key=rank.get) for m in members.values() if len(m) > 1]
 
 
-def _convex(g, nodes, rank):
-    """No operand from outside ``nodes`` is itself computed from ``nodes`` (no cycle)."""
+def _convex(g, ops, nodes, check, rank):
+    """No operand (of ``check``) from outside ``nodes`` is computed from ``nodes``."""
     inside = set(nodes)
     lo = min(rank[n] for n in nodes)
-    outside = {u for n in nodes for u, _ in g.operands(n)} - inside
+    outside = {u for n in check for u in ops[n]} - inside
     return not any(_reaches(g, u, inside, lo, rank) for u in outside if rank[u] > lo)
 
 
