@@ -28,7 +28,7 @@ class Plan:
         for i, n in enumerate(graph.inputs):
             slot[(n, 0)] = i
         self.n_inputs, self.consts, self.steps = len(graph.inputs), {}, []
-        last = _last_uses(graph)
+        last = graph.last_uses()
         for n in graph.order():
             node = graph[n]
             op = node["op"]
@@ -69,20 +69,6 @@ class Plan:
             for s in free:
                 env[s] = None
         return [env[s] for s in self.outputs]
-
-
-def _last_uses(graph):
-    """node -> the values whose last use it is (graph outputs are never freed)."""
-    last = {}
-    for n in graph.order():
-        for v in graph.operands(n):
-            last[v] = n
-    for v in graph.outputs:
-        last.pop(v, None)
-    out = {}
-    for v, n in last.items():
-        out.setdefault(n, []).append(v)
-    return out
 
 
 def _family(op):

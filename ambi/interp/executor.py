@@ -63,7 +63,7 @@ def _generate(graph, run_sub):
     # graph.operands builds a networkx edge view per call: ask once per node, not twice
     # (18% of generating and compiling a 1000-node graph).
     operands = {n: graph.operands(n) for n in graph.order()}
-    last_use = _last_uses(graph, operands)
+    last_use = graph.last_uses(operands)
     lines, line_nodes = [f"def run({', '.join(names.values())}):"], {}
     for n in graph.order():
         node = graph[n]
@@ -94,23 +94,6 @@ def _bound_kernel(op, params, run_sub):
     if not params and not extra:
         return op.kernel
     return functools.partial(op.kernel, **params, **extra)
-
-
-def _last_uses(graph, operands):
-    """node -> values whose last use is that node (outputs are never freed).
-
-    ``operands`` maps each node, in ``graph.order()``, to ``graph.operands(node)``.
-    """
-    last = {}
-    for n, vals in operands.items():
-        for v in vals:
-            last[v] = n
-    for v in graph.outputs:
-        last.pop(v, None)
-    out = {}
-    for v, n in last.items():
-        out.setdefault(n, []).append(v)
-    return out
 
 
 def _read_only(value):

@@ -91,6 +91,24 @@ class Graph:
         n, out = value
         return self[n]["types"][out]
 
+    def last_uses(self, operands=None):
+        """node -> the values (node, out) whose last use it is; outputs are never freed.
+
+        ``operands`` may map each node (in ``order()``) to ``operands(node)`` already.
+        """
+        if operands is None:
+            operands = {n: self.operands(n) for n in self.order()}
+        last = {}
+        for n, vals in operands.items():
+            for v in vals:
+                last[v] = n
+        for v in self.outputs:
+            last.pop(v, None)
+        out = {}
+        for v, n in last.items():
+            out.setdefault(n, []).append(v)
+        return out
+
     def subgraphs(self, n):
         node = self[n]
         return node["op"].subgraph_values(node["params"])
