@@ -41,7 +41,7 @@ class EagerTensor(Tensor):
 
     @property
     def shape(self):
-        return np.shape(self._value)
+        return self._value.shape  # kernels return numpy arrays or numpy scalars
 
     def numpy(self):
         """The value as a numpy array: ``am.constant([1, 2]).numpy()`` -> array([1, 2]).
@@ -172,11 +172,12 @@ def eager_process(op, operands, params):
     if devices._scope[-1] is not devices.CPU:
         return devices._scope[-1].eager_process(op, operands, params)
     vals, dts = [], []
-    for x in operands:
+    for i, x in enumerate(operands):
         if type(x) is not EagerTensor:
             if isinstance(x, EagerTensor):  # lives on another device: it runs the op there
                 return x.device.eager_process(op, operands, params)
-            return eager_process(op, convert_operands(op, operands, to_eager), params)
+            in_group = op.same_dtype is None or i in op.same_dtype
+            x = to_eager(x, group_dtype(op, operands) if in_group else None)
         vals.append(x._value)
         dts.append(x.dtype)
     # Hot path: a param-less op reads its memoized dtype here, saving a call (~7% of an add).
@@ -241,6 +242,10 @@ def to_eager(x, dtype=None):
 
 def to_numpy(x, dtype=None):
     """A Python/numpy value -> (numpy array, DType) by SPEC section 2's rules."""
+    t = type(x)
+    if (t is float or t is int and -2 ** 63 <= x < 2 ** 63) and (
+            dtype is None or dtype.is_float or t is int and dtype.is_int):
+        return _scalar(x, dtype or (dt.float32 if t is float else dt.int32))
     if isinstance(x, np.ndarray) or isinstance(x, np.generic):
         have = dt.of_numpy(x.dtype)
         if have is None:
@@ -261,6 +266,17 @@ def to_numpy(x, dtype=None):
 
 def _literal_dtype(arr):
     return {"b": dt.bool_, "f": dt.float32}.get(arr.dtype.kind, dt.int32)
+
+
+def _scalar(x, target):
+    """A Python float or int literal as a numpy scalar of ``target`` (the common case:
+    ``x * 2``, ``x / n``), without building an array."""
+    if target.is_int:
+        lo, hi = _INT_RANGE[target.name]
+        if not lo <= x <= hi:
+            raise DTypeError(f"{x!r} is out of range for {target.name}; "
+                             f"pass dtype=am.int64 or a numpy array")
+    return target.np.type(x), target
 
 
 _INT_RANGE = {"int32": (-2 ** 31, 2 ** 31 - 1), "int64": (-2 ** 63, 2 ** 63 - 1)}

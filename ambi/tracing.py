@@ -6,6 +6,8 @@ symbolic tensor of an enclosing trace used inside is *captured*: it becomes an e
 """
 import contextlib
 
+import numpy as np
+
 from . import core
 from .core import EagerTensor, SymbolicTensor, _Readable, convert_operands, to_numpy
 from .errors import AmbiError, TracingError, user_loc
@@ -59,6 +61,7 @@ class GraphTrace:
         return self.constant(value, dtype)
 
     def constant(self, value, dtype):
+        value = np.asarray(value)  # a const node always holds an array (numpy scalars too)
         return self.add(CONST, [], {"value": value}, (TensorType(value.shape, dtype),),
                         user_loc())
 

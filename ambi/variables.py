@@ -48,6 +48,7 @@ class Variable(core._Readable):
     """
 
     _count = 0
+    __array_priority__ = 100  # numpy defers to our operators: np_array * v -> Tensor
 
     def __init__(self, initial, name=None, trainable=True, dtype=None):
         from .constructors import constant

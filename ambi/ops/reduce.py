@@ -26,26 +26,26 @@ def _np_axis(axis):
     return axis if axis is None or isinstance(axis, int) else tuple(axis)
 
 
-def reduction(name, np_fn, accepts=dt.NUMERIC, nonempty=False, vjp=None, cl=None, doc=""):
+def reduction(name, ufunc, accepts=dt.NUMERIC, nonempty=False, vjp=None, cl=None, doc=""):
     def kernel(x, axis, keepdims):
-        # numpy warns from its own module here (inf - inf, overflow): ambi's filter misses it
-        with np.errstate(all="ignore"):
-            return np.asarray(np_fn(x, axis=_np_axis(axis), keepdims=keepdims)).astype(x.dtype)
+        # the ufunc's own reduce, accumulating in x's dtype (np.sum would widen int32), is
+        # called from here, so its IEEE warnings meet ambi's filter; np.sum's would not
+        return ufunc.reduce(x, axis=_np_axis(axis), keepdims=keepdims, dtype=x.dtype)
     return defop(name, kernel=kernel, params=_AXES, shape=_reduce_shape(name, nonempty),
                  accepts=accepts, vjp=vjp, cl=cl, doc=doc)
 
 
-reduce_sum = reduction("reduce_sum", np.sum,
+reduce_sum = reduction("reduce_sum", np.add,
                        cl={"kernel": "reduce", "init": "0", "combine": "({0} + {1})"},
                        vjp=grads.reduce_sum_vjp,
                        doc="Sum over axes. ``am.reduce_sum([[1, 2], [3, 4]], axis=0)`` -> [4 6]")
-reduce_prod = reduction("reduce_prod", np.prod, vjp=grads.reduce_prod_vjp,
+reduce_prod = reduction("reduce_prod", np.multiply, vjp=grads.reduce_prod_vjp,
                         cl={"kernel": "reduce", "init": "1", "combine": "({0} * {1})"},
                         doc="Product over axes.")
-reduce_max = reduction("reduce_max", np.max, nonempty=True, vjp=grads.reduce_extreme_vjp,
+reduce_max = reduction("reduce_max", np.maximum, nonempty=True, vjp=grads.reduce_extreme_vjp,
                        cl={"kernel": "reduce", "init": "{LOWEST}", "combine": maximum.cl},
                        doc="Maximum over axes; nan wins.")
-reduce_min = reduction("reduce_min", np.min, nonempty=True, vjp=grads.reduce_extreme_vjp,
+reduce_min = reduction("reduce_min", np.minimum, nonempty=True, vjp=grads.reduce_extreme_vjp,
                        cl={"kernel": "reduce", "init": "{HIGHEST}", "combine": minimum.cl},
                        doc="Minimum over axes; nan wins.")
 
