@@ -128,7 +128,9 @@ _tapes = []   # active recorders (autodiff's GradientTape): each sees every prim
 
 def bind(op, operands, params):
     """Run or record one op in the current mode. The only eager/graph switch."""
-    if op.decompose is not None:
+    if op.decompose is not None:  # composites see tensors, as primitives' rules do
+        trace = _traces[-1] if _traces else None
+        operands = convert_operands(op, operands, trace.to_symbolic if trace else to_eager)
         return op.decompose(*operands, **params)
     try:
         if _tapes:
@@ -200,10 +202,7 @@ def _eager_dtype(op, dts, vals, params):
             return op.infer([TensorType(np.shape(v), d) for v, d in zip(vals, dts)],
                             params)[0].dtype
         return op.dtype_rule(dts, **params)
-    key = tuple(dts)
-    d = op.dtype_memo.get(key)
-    if d is None:
-        d = op.dtype_memo[key] = op.dtype_rule(dts)
+    d = op.dtype_memo[tuple(dts)] = op.dtype_rule(dts)  # eager_process read a miss
     return d
 
 

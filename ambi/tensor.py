@@ -46,7 +46,6 @@ def _getitem(self, index):
 
 
 _install("__getitem__", _getitem)
-Tensor.__hash__ = lambda self: id(self)
 
 
 def _to(self, device):

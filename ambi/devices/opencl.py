@@ -5,6 +5,7 @@ every device of every platform, in platform order, is ``opencl:N``; ``opencl:cpu
 ``opencl:gpu`` name the first of that type. With no platform, ``cpu`` keeps working and
 asking for an OpenCL device raises a DeviceError that says what to install.
 """
+import math
 import weakref
 
 import numpy as np
@@ -251,10 +252,7 @@ class CLTensor(EagerTensor):
 
     @property
     def size(self):
-        n = 1
-        for d in self._shape:
-            n *= d
-        return n
+        return math.prod(self._shape)
 
     def view(self, shape):
         """The same buffer with another shape (reshape costs nothing on the device)."""

@@ -1,4 +1,5 @@
 """TensorType (shape, dtype) and the shape helpers that op rules share."""
+import math
 import operator
 
 from ..errors import ArgumentError, ShapeError
@@ -18,10 +19,7 @@ class TensorType:
 
     @property
     def size(self):
-        n = 1
-        for d in self.shape:
-            n *= d
-        return n
+        return math.prod(self.shape)
 
     def __eq__(self, other):
         return (isinstance(other, TensorType) and self.shape == other.shape

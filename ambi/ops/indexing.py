@@ -76,7 +76,7 @@ strided_slice = defop("strided_slice", params={"index": ()},
 
 
 def _slice(x, begin, size):
-    shape = x.shape if hasattr(x, "shape") else np.shape(x)
+    shape = x.shape
     if len(begin) != len(shape) or len(size) != len(shape):
         raise ArgumentError(f"slice: begin {begin} and size {size} need one entry per axis "
                             f"of shape {shape}")
@@ -124,7 +124,6 @@ gather = defop("gather", arity=2, params={"axis": 0}, kernel=_gather_kernel,
 def _one_hot(indices, depth, dtype=dt.float32):
     from .. import constructors
     from ..errors import DTypeError
-    indices = constructors.convert_to_tensor(indices)  # a Python list works too
     if not indices.dtype.is_int:  # as in TensorFlow: indices are integers
         raise DTypeError(f"one_hot: indices must be int32 or int64, not {indices.dtype.name}")
     hot = equal(expand_dims(indices, -1), constructors.range(depth, dtype=indices.dtype))

@@ -51,9 +51,7 @@ reduce_min = reduction("reduce_min", np.minimum, nonempty=True, vjp=grads.reduce
 
 
 def _mean(x, axis=None, keepdims=False):
-    from ..constructors import convert_to_tensor
     from .shape import cast
-    x = convert_to_tensor(x)
     if x.dtype.is_int:  # as JAX: sum in float (int64 -> float64), so the sum cannot wrap
         x = cast(x, dt.float64 if x.dtype is dt.int64 else dt.float32)
     shape = x.shape

@@ -64,13 +64,13 @@ transpose = defop("transpose", params={"perm": None},
 
 
 def _expand(x, axis):
-    shape = x.shape if hasattr(x, "shape") else np.shape(x)
+    shape = x.shape
     a = norm_axis(axis, len(shape) + 1, "expand_dims")
     return reshape(x, shape[:a] + (1,) + shape[a:])
 
 
 def _squeeze(x, axis=None):
-    shape = x.shape if hasattr(x, "shape") else np.shape(x)
+    shape = x.shape
     if axis is None:
         axes = [i for i, d in enumerate(shape) if d == 1]
     else:
