@@ -4,6 +4,9 @@
 Shapes and strides are kernel arguments, not constants, so one build serves every
 shape of a given rank and dtype (a PoCL build costs 0.1-1.5 s). Work-items loop over a
 contiguous chunk (``chunk``), which a CPU device needs and a GPU runs with chunk 1.
+Reductions and matmul come in two shapes (``CLDevice.kernels``): for CPUs, chunked
+vector loops and register blocks over packed panels; for GPUs, work-group trees in
+local memory and local-memory tiles.
 """
 from .. import dtypes as dt
 from .cl_codegen import WIDTH, ctype, helpers, preamble
@@ -34,14 +37,17 @@ def _names(prefix, n):
     return [f"{prefix}{a}" for a in range(n)]
 
 
-def reduce_source(dtype, init, combine, nk, nr, vector, load=None):
+def reduce_source(dtype, init, combine, nk, nr, vector, load=None, local=0):
     """out[o*P + p] = combine over reduced index r in chunk p of output o.
 
     Kept dims (kd, ks) locate an output's base; reduced dims (rd, rs) its terms. With
     ``vector`` the terms are contiguous (one reduced dim of stride 1) and loaded 16 at
-    a time, the few-work-items-each-a-chunk scheme that beat numpy on PoCL. ``load``
-    (input params, int params, C code setting ``x`` from element index ``i``, dtypes)
-    reduces a fused elementwise chain computed on the fly instead of reading ``in``.
+    a time, the few-work-items-each-a-chunk scheme that beat numpy on PoCL. With
+    ``local`` (a power of two) a work-group of that many items shares chunk p, item l
+    taking terms l, l+local... (adjacent items read adjacent terms: coalesced on a GPU),
+    then combines its partials as a tree in local memory. ``load`` (input params, int
+    params, C code setting ``x`` from element index ``i``, dtypes) reduces a fused
+    elementwise chain computed on the fly instead of reading ``in``.
     """
     t, tv = ctype(dtype), ctype(dtype, WIDTH)
     inputs, extra, code, dtypes = load or ([f"__global const {t}* in"], [],
@@ -50,9 +56,14 @@ def reduce_source(dtype, init, combine, nk, nr, vector, load=None):
     args = inputs + [f"__global {t}* out", "int nout", "int R", "int rc", "int P"]
     args += [f"int {a}" for a in kd + ks + rd + rs] + extra
     comb = lambda a, b: combine.format(a, b)  # noqa: E731
-    body = ["  int g = get_global_id(0);\n  if (g >= nout * P) return;\n"
-            "  int o = g / P, p = g % P, r0 = p * rc, r1 = min(r0 + rc, R);\n",
-            _decode("o", kd, ks, "base"), f"  {t} acc = {init};\n"]
+    if local:  # every item of the group reaches the barriers: no early return
+        body = ["  int g = get_group_id(0), l = get_local_id(0);\n"]
+        first, step = "r0 + l", local
+    else:
+        body = ["  int g = get_global_id(0);\n  if (g >= nout * P) return;\n"]
+        first, step = "r0", 1
+    body += ["  int o = g / P, p = g % P, r0 = p * rc, r1 = min(r0 + rc, R);\n",
+             _decode("o", kd, ks, "base"), f"  {t} acc = {init};\n"]
     if vector:
         lanes = "".join(f"  acc = {comb('acc', f'va.s{i:x}')};\n" for i in range(WIDTH))
         # two accumulators: the adds of one wait on each other (4 cycles each)
@@ -65,9 +76,19 @@ def reduce_source(dtype, init, combine, nk, nr, vector, load=None):
                     f"  for (; r < r1; r++) {{\n    {t} x = in[base + r];\n"
                     f"    acc = {comb('acc', 'x')};\n  }}\n")
     else:
-        body.append(f"  for (int r = r0; r < r1; r++) {{\n{_decode('r', rd, rs, 'off', '    ')}"
+        body.append(f"  for (int r = {first}; r < r1; r += {step}) {{\n"
+                    f"{_decode('r', rd, rs, 'off', '    ')}"
                     f"    int i = base + off;\n{code}\n    acc = {comb('acc', 'x')};\n  }}\n")
-    body.append("  out[g] = acc;\n")
+    if local:
+        body.append(f"  __local {t} part[{local}];\n  part[l] = acc;\n"
+                    f"  barrier(CLK_LOCAL_MEM_FENCE);\n"
+                    f"  for (int s = {local // 2}; s > 0; s >>= 1) {{\n"
+                    f"    if (l < s) {{\n      {t} a = part[l], x = part[l + s];\n"
+                    f"      part[l] = {comb('a', 'x')};\n    }}\n"
+                    f"    barrier(CLK_LOCAL_MEM_FENCE);\n  }}\n"
+                    f"  if (l == 0) out[g] = part[0];\n")
+    else:
+        body.append("  out[g] = acc;\n")
     src = f"__kernel void reduce({', '.join(args)}) {{\n{''.join(body)}}}\n"
     kinds = ["buf"] * (len(inputs) + 1) + ["int"] * (4 + 2 * nk + 2 * nr + len(extra))
     return preamble(dtypes) + helpers([src]) + src, kinds
@@ -140,6 +161,58 @@ __kernel void matmul({', '.join(args)}) {{
 {store}}}
 """
     return preamble([dtype], contract=True) + src, ["buf"] * 3 + ["int"] * (5 + 3 * nb)
+
+
+TILE, TILE_K, PER_ITEM = 64, 16, 4  # C tile per work-group, k step, C rows/cols per item
+
+
+def tiled_matmul_source(dtype, nb):
+    """C = A @ B on a GPU: each work-group of 16x16 items computes a 64x64 tile of C,
+    staging 64x16 of A and 16x64 of B in local memory per step of k, each item keeping
+    a 4x4 block of C in registers (rows ty + 16r, columns tx + 16c: adjacent items touch
+    adjacent addresses). Out-of-range rows and columns load as zeros. Batch dims
+    broadcast through per-operand matrix strides, as in the CPU kernel."""
+    t = ctype(dtype)
+    items = TILE // PER_ITEM
+    bd, sa, sb = _names("bd", nb), _names("sa", nb), _names("sb", nb)
+    args = [f"__global const {t}* A", f"__global const {t}* B", f"__global {t}* C",
+            "int M", "int N", "int K"] + [f"int {a}" for a in bd + sa + sb]
+    src = f"""__kernel void matmul({', '.join(args)}) {{
+  int tx = get_local_id(0), ty = get_local_id(1), lid = ty * {items} + tx;
+  int j0 = get_group_id(0) * {TILE}, i0 = get_group_id(1) * {TILE}, b = get_global_id(2);
+{_decode('b', bd, sa, 'oa')}{_decode('b', bd, sb, 'ob')}  A += (long)oa * M * K;
+  B += (long)ob * K * N;
+  C += (long)b * M * N;
+  __local {t} As[{TILE_K}][{TILE + 1}], Bs[{TILE_K}][{TILE}];  /* +1: no bank conflicts */
+  {t} acc[{PER_ITEM}][{PER_ITEM}], a[{PER_ITEM}], bv[{PER_ITEM}];
+  for (int r = 0; r < {PER_ITEM}; r++)
+    for (int c = 0; c < {PER_ITEM}; c++) acc[r][c] = 0;
+  for (int k0 = 0; k0 < K; k0 += {TILE_K}) {{
+    for (int e = lid; e < {TILE * TILE_K}; e += {items * items}) {{
+      int row = e / {TILE_K}, kk = e % {TILE_K};
+      As[kk][row] = (i0 + row < M && k0 + kk < K) ? A[(long)(i0 + row) * K + k0 + kk] : 0;
+      int kr = e / {TILE}, col = e % {TILE};
+      Bs[kr][col] = (k0 + kr < K && j0 + col < N) ? B[(long)(k0 + kr) * N + j0 + col] : 0;
+    }}
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int kk = 0; kk < {TILE_K}; kk++) {{
+      for (int r = 0; r < {PER_ITEM}; r++) a[r] = As[kk][ty + {items} * r];
+      for (int c = 0; c < {PER_ITEM}; c++) bv[c] = Bs[kk][tx + {items} * c];
+      for (int r = 0; r < {PER_ITEM}; r++)
+        for (int c = 0; c < {PER_ITEM}; c++) acc[r][c] += a[r] * bv[c];
+    }}
+    barrier(CLK_LOCAL_MEM_FENCE);
+  }}
+  for (int r = 0; r < {PER_ITEM}; r++) {{
+    int i = i0 + ty + {items} * r;
+    for (int c = 0; c < {PER_ITEM}; c++) {{
+      int j = j0 + tx + {items} * c;
+      if (i < M && j < N) C[(long)i * N + j] = acc[r][c];
+    }}
+  }}
+}}
+"""
+    return preamble([dtype], contract=True) + src, ["buf"] * 3 + ["int"] * (3 + 3 * nb)
 
 
 _WINDOW_ARGS = ["int n", "int chunk", "int H", "int W", "int C", "int OH", "int OW",

@@ -19,6 +19,8 @@ from . import cl_cache, cl_codegen as cg, cl_kernels as ck
 _entries = {}  # (context, family key) -> kernel: each source is rendered once
 VECTOR_MIN = 4096  # smaller tensors take the scalar kernel that serves every shape
 MATMUL_BLOCK = (8, 16)  # rows x columns of C per work-item (NOTES: 8x16 was best on PoCL)
+TREE_LOCAL = 256  # work-group size of GPU tree reductions (at most the device's limit)
+TREE_MAX_OUTPUTS_PER_UNIT = 64  # more outputs than this per compute unit: one item each
 
 
 def run(dev, op, args, params, types):
@@ -52,7 +54,7 @@ def _kernel(dev, key, make, name):
 
 def grid(dev, n, min_chunk=1024):
     """(work-items, items each): on a CPU a few contiguous chunks; on a GPU one each."""
-    if not dev.is_cpu:
+    if dev.kernels == "gpu":
         return max(n, 1), 1
     chunk = max(min_chunk, -(-n // (dev.compute_units * 8)))
     return max(1, -(-n // chunk)), chunk
@@ -92,7 +94,7 @@ def elementwise(dev, body, outs, args, types):
     modes = tuple("full" if a.shape == shape else "scalar" if a.size == 1 else "strided"
                   for a in args)
     bufs = [a.buf for a in args] + [r.buf for r in results]
-    if (dev.is_cpu and n >= VECTOR_MIN and "strided" not in modes
+    if (dev.kernels == "cpu" and n >= VECTOR_MIN and "strided" not in modes
             and cg.vectorizable(body, in_dtypes)):
         k = _kernel(dev, ("ew", body, outs, in_dtypes, modes), lambda: cg.elementwise_source(
             body, in_dtypes, outs, modes, cg.WIDTH), "elementwise")
@@ -241,15 +243,20 @@ def merges_into_reduction(dev, shape, axis):
     plain reduction would use vector loads (CPU devices, contiguous terms, many)."""
     kept, red = _split(shape, norm_axes(axis, len(shape), "reduce"))
     r = _size([s for s, _ in red])
-    return not (dev.is_cpu and len(red) == 1 and red[0][1] == 1 and r >= VECTOR_MIN)
+    return not (dev.kernels == "cpu" and len(red) == 1 and red[0][1] == 1 and r >= VECTOR_MIN)
 
 
 def _reduce(dev, x, t, kept, red, spec, fused=None):
+    """A reduction in one pass, or two when few outputs would leave the device idle: the
+    terms of each output are split into ``parts`` chunks, then each row of partials is
+    reduced. A chunk is one work-item's on CPU kernels, one work-group's tree on GPU
+    kernels (for outputs too few to give every work-item its own)."""
     out = dev.empty(t.shape, t.dtype)
     nout, r = out.size, _size([s for s, _ in red])
     if nout == 0:
         return out
-    workers = dev.compute_units * 8
+    tree = _tree_size(dev, nout)
+    workers = dev.compute_units * (4 if tree else 8)
     parts = 1
     if nout < workers and r >= 8192:
         parts = min(-(-workers // nout), r // 4096)
@@ -264,10 +271,20 @@ def _reduce(dev, x, t, kept, red, spec, fused=None):
     return out
 
 
+def _tree_size(dev, nout):
+    """Work-group size of a tree reduction, or 0 for one work-item per output chunk: GPU
+    kernels use trees unless the outputs alone give every work-item one."""
+    if dev.kernels != "gpu" or nout >= dev.compute_units * TREE_MAX_OUTPUTS_PER_UNIT:
+        return 0
+    return 1 << (min(TREE_LOCAL, dev.max_local).bit_length() - 1)
+
+
 def _launch_reduce(dev, x, out, dtype, kept, red, parts, rc, r, spec, fused=None):
     init = ck.fill_value(spec["init"], dtype)
     combine = ck.by_kind(spec["combine"], dtype)
-    vector = (fused is None and dev.is_cpu and len(red) == 1 and red[0][1] == 1
+    nout = out.size // parts
+    local = _tree_size(dev, nout)
+    vector = (fused is None and dev.kernels == "cpu" and len(red) == 1 and red[0][1] == 1
               and r >= VECTOR_MIN)
     nk, nr = max(cg.MAXDIM, len(kept)), 1 if vector else max(cg.MAXDIM, len(red))
     kept, red = _pad(kept, nk, (1, 0)), _pad(red, nr, (1, 0))
@@ -279,11 +296,12 @@ def _launch_reduce(dev, x, out, dtype, kept, red, parts, rc, r, spec, fused=None
         ndim = max(cg.MAXDIM, len(shape))
         bufs, extra = [a.buf for a in x], _element_ints(x, shape, ndim)
         load, body_key = cg.element_value(body, in_dtypes, value, ndim), (body, value, in_dtypes)
-    key = ("reduce", dtype, init, combine, nk, nr, vector, body_key)
-    k = _kernel(dev, key, lambda: ck.reduce_source(dtype, init, combine, nk, nr, vector, load),
-                "reduce")
-    nout = out.size // parts
-    cl_cache.launch(dev, k, (nout * parts,), bufs + [out.buf, nout, r, rc, parts] + flat + extra)
+    key = ("reduce", dtype, init, combine, nk, nr, vector, body_key, local)
+    k = _kernel(dev, key, lambda: ck.reduce_source(dtype, init, combine, nk, nr, vector, load,
+                                                   local), "reduce")
+    cl_cache.launch(dev, k, (nout * parts * max(local, 1),),
+                    bufs + [out.buf, nout, r, rc, parts] + flat + extra,
+                    (local,) if local else None)
 
 
 def argreduce_op(dev, op, args, params, types, spec):
@@ -317,12 +335,21 @@ def matmul_op(dev, op, args, params, types, spec):
         return [out]
     batch = t.shape[:-2]
     (m, kk), n = a.shape[-2:], b.shape[-1]
-    rows, width = MATMUL_BLOCK
-    ap, mp = _pack(dev, a, "a", rows, m, kk)
-    bp, np_ = _pack(dev, b, "b", width, kk, n)
     nb = max(cg.MAXDIM - 2, len(batch))
     sa = _pad(broadcast_strides(a.shape[:-2], batch), nb, 0)
     sb = _pad(broadcast_strides(b.shape[:-2], batch), nb, 0)
+    if dev.kernels == "gpu":  # local-memory tiles, read straight from A and B
+        k = _kernel(dev, ("tiled_matmul", t.dtype, nb),
+                    lambda: ck.tiled_matmul_source(t.dtype, nb), "matmul")
+        items = ck.TILE // ck.PER_ITEM
+        cl_cache.launch(dev, k, (-(-n // ck.TILE) * items, -(-m // ck.TILE) * items,
+                                 _size(batch)),
+                        [a.buf, b.buf, out.buf, m, n, kk] + _pad(list(batch), nb, 1) + sa + sb,
+                        (items, items, 1))
+        return [out]
+    rows, width = MATMUL_BLOCK
+    ap, mp = _pack(dev, a, "a", rows, m, kk)
+    bp, np_ = _pack(dev, b, "b", width, kk, n)
     k = _kernel(dev, ("matmul", t.dtype, nb, rows, width),
                 lambda: ck.matmul_source(t.dtype, nb, rows, width), "matmul")
     cl_cache.launch(dev, k, (np_ // width, mp // rows, _size(batch)),

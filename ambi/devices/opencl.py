@@ -78,6 +78,12 @@ class CLDevice(Device):
         self.type = "gpu" if cl_device.type & cl.device_type.GPU else (
             "cpu" if cl_device.type & cl.device_type.CPU else "other")
         self.is_cpu = self.type == "cpu"
+        # How its kernels are shaped (cl_ops, cl_kernels), "cpu" or "gpu": chunks per
+        # work-item and vector loads, or an element per work-item, work-group trees and
+        # local-memory tiles. By device type, unless AMBI_CL_KERNELS says otherwise (the
+        # tests run the GPU shapes on PoCL that way).
+        self.kernels = config.CL_KERNELS or ("cpu" if self.is_cpu else "gpu")
+        self.max_local = cl_device.max_work_group_size
         self.fp64 = "cl_khr_fp64" in cl_device.extensions
         self.compute_units = cl_device.max_compute_units
         self._ctx = self._queue = None

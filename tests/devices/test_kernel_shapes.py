@@ -1,0 +1,117 @@
+"""Both shapes of the reduction and matmul kernels on the test device, against ``cpu``.
+
+A device's kernels are shaped for its type (``CLDevice.kernels``): chunked vector loops
+and packed register blocks on CPUs; work-group trees and local-memory tiles on GPUs.
+Here each property runs with both shapes on the same device, so PoCL checks the GPU
+shapes in every CI run, and a GPU machine (``AMBI_TEST_DEVICE=opencl:gpu``) checks the
+CPU shapes too. Sizes reach past the thresholds where the kernels change strategy:
+vector loads (4096 terms), split reductions (8192 terms), several tiles and ragged edges.
+"""
+import contextlib
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+import ambi as am
+from ambi.devices import cl_ops
+from ambi.testing import compare
+
+SHAPES = ("cpu", "gpu")
+REDUCTIONS = [am.reduce_sum, am.reduce_max, am.reduce_min, am.reduce_prod]
+
+
+@contextlib.contextmanager
+def kernels(dev, shape):
+    saved, dev.kernels = dev.kernels, shape
+    try:
+        yield
+    finally:
+        dev.kernels = saved
+
+
+def _on(dev, fn, *arrays):
+    with am.device(dev):
+        return fn(*[am.constant(a) for a in arrays]).numpy()
+
+
+def _check(dev, shape, fn, arrays, k_terms):
+    want = fn(*[am.constant(a) for a in arrays]).numpy()
+    with kernels(dev, shape):
+        got = _on(dev, fn, *arrays)
+    verdict = compare(want, got, k_terms=k_terms)
+    assert verdict, verdict
+
+
+@st.composite
+def reduction_cases(draw):
+    """(op, array, axis, keepdims): up to 3 dims, sometimes one long axis."""
+    ndim = draw(st.integers(1, 3))
+    shape = [draw(st.integers(1, 9)) for _ in range(ndim)]
+    if draw(st.booleans()):
+        shape[draw(st.integers(0, ndim - 1))] = draw(st.sampled_from([300, 5000, 20000]))
+    axes = draw(st.sets(st.integers(0, ndim - 1)))
+    axis = None if not axes or draw(st.booleans()) else tuple(sorted(axes))
+    op = draw(st.sampled_from(REDUCTIONS))
+    dtype = draw(st.sampled_from([np.float32, np.float64, np.int32, np.int64]))
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 16)))
+    # small integers: every partial sum is exact in float32, so any summation order gives
+    # the same bits, and a mismatch is an indexing bug, never rounding
+    x = rng.choice([-1, 1], size=shape) if op is am.reduce_prod else \
+        rng.integers(-8, 9, size=shape)
+    return op, x.astype(dtype), axis, draw(st.booleans())
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@given(case=reduction_cases())
+def test_reductions_agree_in_both_kernel_shapes(cl_device, shape, case):
+    op, x, axis, keepdims = case
+    terms = x.size if axis is None else int(np.prod([x.shape[a] for a in axis]))
+    _check(cl_device, shape, lambda t: op(t, axis=axis, keepdims=keepdims), [x], terms)
+
+
+@st.composite
+def matmul_cases(draw):
+    """(a, b): ragged sizes around the 64-wide tiles and 8x16 blocks, batch dims that
+    broadcast, any numeric dtype, integer values."""
+    side = st.integers(1, 150)
+    m, k, n = draw(side), draw(side), draw(side)
+    batch = draw(st.sampled_from([((), ()), ((2,), ()), ((), (3,)), ((2, 1), (3,)),
+                                  ((1, 2), (2, 1))]))
+    dtype = draw(st.sampled_from([np.float32, np.float64, np.int32, np.int64]))
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 16)))
+    a = rng.integers(-4, 5, size=batch[0] + (m, k))  # exact sums, as for reductions
+    b = rng.integers(-4, 5, size=batch[1] + (k, n))
+    return a.astype(dtype), b.astype(dtype)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@given(case=matmul_cases())
+def test_matmul_agrees_in_both_kernel_shapes(cl_device, shape, case):
+    a, b = case
+    _check(cl_device, shape, am.matmul, [a, b], a.shape[-1])
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_a_fused_chain_inside_a_tree_reduction(cl_device, shape):
+    """A graph whose chain runs inside the reduction, over few outputs (tree on GPUs)."""
+    def f(x, y):
+        return am.reduce_sum(am.exp(x * 0.1) - y, axis=1)
+
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(3, 30000)).astype(np.float32), rng.normal(size=(30000,))
+    y = y.astype(np.float32)
+    want = f(am.constant(x), am.constant(y)).numpy()
+    with kernels(cl_device, shape):
+        got = am.function(f, device=str(cl_device))(x, y).numpy()
+    verdict = compare(want, got, k_terms=30000)
+    assert verdict, verdict
+
+
+def test_gpu_reductions_use_work_group_trees(cl_device):
+    """Few outputs: a tree per work-group; many outputs: one work-item each."""
+    with kernels(cl_device, "gpu"):
+        assert cl_ops._tree_size(cl_device, 1) >= 2
+        assert cl_ops._tree_size(cl_device, cl_device.compute_units * 1000) == 0
+    with kernels(cl_device, "cpu"):
+        assert cl_ops._tree_size(cl_device, 1) == 0
