@@ -80,10 +80,10 @@ sqrt = unary("sqrt", np.sqrt, vjp=lambda g, x, out: (divide(multiply(g, 0.5), ou
              cl="sqrt({0})",
              doc="Square root. ``am.sqrt([4.0])`` -> [2.]")
 sin = unary("sin", np.sin, vjp=lambda g, x, out: (multiply(g, cos(x)),),
-            cl="sin({0})",
+            cl=lambda ds, d: "am_sin_{T}({0})" if d is dt.float32 else "sin({0})",
             doc="Sine, radians.")
 cos = unary("cos", np.cos, vjp=lambda g, x, out: (negative(multiply(g, sin(x))),),
-            cl="cos({0})",
+            cl=lambda ds, d: "am_cos_{T}({0})" if d is dt.float32 else "cos({0})",
             doc="Cosine, radians.")
 tanh = unary("tanh", np.tanh, vjp=lambda g, x, out: (multiply(g, subtract(1, multiply(out, out))),),
              cl="tanh({0})",
