@@ -88,10 +88,11 @@ def bench_launch(dev, repeat):
 
 
 def bench_crossover(dev, sizes, repeat):
-    """Chain graph on the device (copies included) vs the same graph on the cpu."""
-    f_cpu = am.function(lambda a, b: chain(a, b, am))
-    f_dev = am.function(lambda a, b: chain(a, b, am), device=str(dev))
-    rows = [_pair_at(f_cpu, f_dev, n, repeat) for n in sizes]
+    """Chain graph on the device (copies included) vs the same graph on the cpu; new
+    functions per size, since one traced at many shapes warns about retracing."""
+    rows = [_pair_at(am.function(lambda a, b: chain(a, b, am)),
+                     am.function(lambda a, b: chain(a, b, am), device=str(dev)), n, repeat)
+            for n in sizes]
     faster = [r["n"] for r in rows if r["device_us"] < r["cpu_us"]]
     return {"rows": rows, "crossover_n": faster[0] if faster else None}
 
