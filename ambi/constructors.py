@@ -53,29 +53,36 @@ def convert_to_tensor(value, dtype=None):
 def fill(dims, value, dtype=None):
     """A tensor of shape ``dims`` filled with ``value``. ``am.fill([2], 7)`` -> [7 7]"""
     d = dt.as_dtype(dtype) if dtype is not None else dt.python_scalar_dtype(value) or dt.float32
-    return broadcast_to(constant(np.asarray(value, dtype=d.np), d), shape=as_shape(dims, "fill"))
+    # constant's own check: fill([2], 2.5, int32) is an error, as constant(2.5, int32) is
+    return broadcast_to(constant(value, d), shape=as_shape(dims, "fill"))
+
+
+def _fill_typed(shape, value, dtype):
+    """fill with 0 or 1 as ``dtype``'s own zero or one (False and True for bool)."""
+    d = dt.as_dtype(dtype)
+    return fill(shape, d.np.type(value), d)
 
 
 def zeros(shape, dtype=dt.float32):
     """Zeros, float32 unless a dtype is given. ``am.zeros([2, 3])``"""
-    return fill(shape, 0, dtype)
+    return _fill_typed(shape, 0, dtype)
 
 
 def ones(shape, dtype=dt.float32):
     """Ones, float32 unless a dtype is given. ``am.ones([3], am.int32)``"""
-    return fill(shape, 1, dtype)
+    return _fill_typed(shape, 1, dtype)
 
 
 def zeros_like(x, dtype=None):
     """Zeros of x's shape (and dtype, unless given). ``am.zeros_like(x)``"""
     x = convert_to_tensor(x)
-    return fill(x.shape, 0, dtype or x.dtype)
+    return _fill_typed(x.shape, 0, dtype or x.dtype)
 
 
 def ones_like(x, dtype=None):
     """Ones of x's shape (and dtype, unless given). ``am.ones_like(x)``"""
     x = convert_to_tensor(x)
-    return fill(x.shape, 1, dtype or x.dtype)
+    return _fill_typed(x.shape, 1, dtype or x.dtype)
 
 
 def range(start, limit=None, delta=1, dtype=None):

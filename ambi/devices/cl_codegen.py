@@ -111,7 +111,7 @@ def _trig(t):
     its registers)."""
     n = t[len("float"):]
     it = f"int{n}"
-    odd = f"any({{c}})" if n else "{c}"
+    odd = "any({c})" if n else "{c}"
     # PoCL 3.0's vector sin/cos are wrong in lanes next to a huge one (float16 sin of
     # [1e-30, 1e30, ...] gave 0.0099 for 1e-30): the slow path goes lane by lane
     def slow(f):

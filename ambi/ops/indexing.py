@@ -126,6 +126,8 @@ def _one_hot(indices, depth, dtype=dt.float32):
     from ..errors import DTypeError
     if not indices.dtype.is_int:  # as in TensorFlow: indices are integers
         raise DTypeError(f"one_hot: indices must be int32 or int64, not {indices.dtype.name}")
+    if not isinstance(depth, (int, np.integer)) or depth < 0:
+        raise ArgumentError(f"one_hot: depth must be a non-negative int, not {depth!r}")
     hot = equal(expand_dims(indices, -1), constructors.range(depth, dtype=indices.dtype))
     return cast(hot, dtype)
 

@@ -107,8 +107,15 @@ concat = defop("concat", variadic=True, params={"axis": 0},
                shape=_concat_shape, vjp=grads.concat_vjp,
                doc="Join tensors along an existing axis. "
                                         "``am.concat([x, y], axis=0)``")
-stack = defop("stack", params={"axis": 0}, variadic=True,
-              decompose=lambda *xs, axis: concat([expand_dims(x, axis) for x in xs], axis=axis),
+def _stack(*xs, axis):
+    shapes = [tuple(x.shape) for x in xs]
+    if any(s != shapes[0] for s in shapes):
+        raise ShapeError(f"stack: every tensor needs the same shape, got "
+                         f"{', '.join(map(str, shapes))}")
+    return concat([expand_dims(x, axis) for x in xs], axis=axis)
+
+
+stack = defop("stack", params={"axis": 0}, variadic=True, decompose=_stack,
               doc="Join tensors along a new axis. ``am.stack([x, y])``")
 
 

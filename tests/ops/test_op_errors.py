@@ -249,3 +249,13 @@ def test_fused_nodes_equal_the_unfused_graph():
         assert a.dtype is e.dtype and a.shape == e.shape
         np.testing.assert_allclose(a.numpy(), e.numpy(), rtol=1e-6, atol=1e-6)
         np.testing.assert_array_equal(b.numpy(), e.numpy())
+
+
+def test_constructor_and_composite_errors_name_their_own_op():
+    with pytest.raises(DTypeError, match="2.5 is not an integer"):
+        am.fill([2], 2.5, am.int32)  # as am.constant(2.5, am.int32)
+    assert am.zeros([2], am.bool).numpy().tolist() == [False, False]
+    with pytest.raises(ShapeError, match="stack: every tensor needs the same shape"):
+        am.stack([am.constant([1.0]), am.constant([1.0, 2.0])])
+    with pytest.raises(ArgumentError, match="one_hot: depth must be a non-negative"):
+        am.one_hot([0, 1], -1)
