@@ -1,8 +1,8 @@
 """Every op of the registry on an OpenCL device equals the ``cpu`` reference, eagerly and
 in graphs (-O0 and -O2), within SPEC section 9's tolerances.
 
-The cases come from the numpy-reference table of ``tests/ops/test_against_numpy.py``
-(loaded by path), so an op added there is tested on the device too; an op with no
+The cases come from the numpy-reference table of ``tests/ops/op_refs.py`` (loaded by
+path), so an op added there is tested on the device too; an op with no
 device kernel fails ``test_every_primitive_has_a_device_kernel`` by name.
 """
 import importlib.util
@@ -18,7 +18,7 @@ from ambi.ir.opdef import REGISTRY
 from ambi.testing import compare
 
 _spec = importlib.util.spec_from_file_location(
-    "ambi_op_refs", pathlib.Path(__file__).parents[1] / "ops" / "test_against_numpy.py")
+    "ambi_op_refs", pathlib.Path(__file__).parents[1] / "ops" / "op_refs.py")
 refs = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(refs)
 
