@@ -241,7 +241,17 @@ class ConcreteFunction:
         if device is CPU:  # inputs that live on a device come to the cpu first
             return self._run([x.to(device) if isinstance(x, EagerTensor)
                               and type(x) is not EagerTensor else x for x in leaves])
-        outs = iter(device.run_graph(self.graph, [x for x, k in zip(leaves, self._in) if k]))
+        return self._with_runner(device.run_graph, leaves)
+
+    def run_with(self, runner, *args, **kwargs):
+        """Call with another executor: ``runner(graph, tensor_inputs) -> outputs``, as
+        ``am.testing`` runs the reference interpreter:
+        ``cf.run_with(lambda g, xs: am.interp.interpret(g, [np.asarray(x) for x in xs]), x)``.
+        Static outputs are put back around the runner's."""
+        return self._with_runner(runner, tree.flatten((args, kwargs))[0])
+
+    def _with_runner(self, runner, leaves):
+        outs = iter(runner(self.graph, [x for x, k in zip(leaves, self._in) if k]))
         return tree.unflatten(self._out_def, [next(outs) if s is TENSOR else s
                                               for s in self._static])
 

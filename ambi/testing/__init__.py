@@ -20,7 +20,6 @@ import numpy as np
 from .. import config, core
 from ..devices import device as _device_scope
 from ..variables import LIVE
-from ..function import TENSOR
 from .compare import Comparison, compare, tolerance  # noqa: F401
 from .diff import diff_runs
 
@@ -169,13 +168,9 @@ def _call(fn, args, mode):
 
 def _interpret(f, args):
     """Trace at -O0 and run the graph on the reference interpreter, not the executor."""
-    from .. import tree
     from ..interp import interpret
-    cf = f.get_concrete_function(*args)
-    leaves = tree.flatten((args, {}))[0]
-    vals = [np.asarray(x) for x, kind in zip(leaves, cf._in) if kind]
-    outs = iter(interpret(cf.graph, vals))
-    return tree.unflatten(cf._out_def, [next(outs) if s is TENSOR else s for s in cf._static])
+    return f.get_concrete_function(*args).run_with(
+        lambda graph, xs: interpret(graph, [np.asarray(x) for x in xs]), *args)
 
 
 def _as_tensors(args):
