@@ -105,23 +105,31 @@ def _int_helpers(t):
 def _trig(t):
     """sin and cos of float32 (``t``: ``float`` or ``floatN``), SLEEF's 3.5-ulp method: a
     3-part Cody-Waite reduction by pi (each product exact for |x| < 125), then an odd
-    polynomial. Within 2.5 ulp of the true value, and in vector code 1.5x faster than
-    PoCL's builtins, which still take |x| >= 125, inf, NaN, and sin(+-0) (a vector with
-    any of those lanes calls them, lane by lane and out of line, so the fast path keeps
-    its registers)."""
+    polynomial: within 2.5 ulp of the true value, and in vector code 1.6x faster than
+    PoCL's builtins. A vector with a lane of |x| >= 125, inf or NaN takes the builtins,
+    lane by lane and out of line (so the fast path keeps its registers)."""
     n = t[len("float"):]
     it = f"int{n}"
-    odd = "any({c})" if n else "{c}"
     # PoCL 3.0's vector sin/cos are wrong in lanes next to a huge one (float16 sin of
     # [1e-30, 1e30, ...] gave 0.0099 for 1e-30): the slow path goes lane by lane
     def slow(f):
         body = (f"float v[{n}];\n  vstore{n}(x, 0, v);\n  for (int i = 0; i < {n}; i++) "
                 f"v[i] = {f}(v[i]);\n  return vload{n}(0, v);") if n else f"return {f}(x);"
         return f"__attribute__((noinline)) {t} am_{f}_slow_{t}({t} x) {{\n  {body}\n}}\n"
+    # |x| >= 125, inf or NaN, read from the bits (0x42fa0000 is 125.0f); vector lanes are
+    # OR-ed in halves, since PoCL's any() cost a third of the fast path
+    check, bad, w = f"  {it} bad = as_{it}(fabs(x)) >= 0x42fa0000;\n", "bad", int(n or 1)
+    while w > 1:
+        w //= 2
+        check += f"  int{w if w > 1 else ''} bad{w} = {bad}.lo | {bad}.hi;\n"
+        bad = f"bad{w}"
     # x - q * (pi * h), h = 1 for sin (q: multiples of pi), 0.5 for cos (odd multiples of pi/2)
     reduce = (f"  {t} u = convert_{t}(q);\n  {t} d = u * (-3.1414794921875f * h) + x;\n"
               f"  d = u * (-0.00011315941810607910156f * h) + d;\n"
               f"  d = u * (-1.9841872589410058936e-09f * h) + d;\n")
+    # sin(-0) is -0: the polynomial gives +0, so a zero lane takes x's sign bit
+    zero = (f"as_{it}(x) & (x == 0.0f) & ({it})0x80000000" if n else
+            "x == 0.0f ? as_int(x) : 0")
     return slow("sin") + slow("cos") + f"""{t} am_sincos_poly_{t}({t} d, {it} flip) {{
   {t} s = d * d;
   d = select(d, -d, flip);
@@ -132,13 +140,14 @@ def _trig(t):
   return s * (u * d) + d;
 }}
 {t} am_sin_{t}({t} x) {{
-  if ({odd.format(c="!(fabs(x) < 125.0f) | (x == 0.0f)")}) return am_sin_slow_{t}(x);
+{check}  if ({bad}) return am_sin_slow_{t}(x);
   const float h = 1.0f;
   {it} q = convert_{it}(rint(x * M_1_PI_F));
-{reduce}  return am_sincos_poly_{t}(d, (q & 1) != 0);
+{reduce}  {t} r = am_sincos_poly_{t}(d, (q & 1) != 0);
+  return as_{t}(as_{it}(r) | ({zero}));
 }}
 {t} am_cos_{t}({t} x) {{
-  if ({odd.format(c="!(fabs(x) < 125.0f)")}) return am_cos_slow_{t}(x);
+{check}  if ({bad}) return am_cos_slow_{t}(x);
   const float h = 0.5f;
   {it} q = 1 + 2 * convert_{it}(rint(x * M_1_PI_F - 0.5f));
 {reduce}  return am_sincos_poly_{t}(d, (q & 2) == 0);
