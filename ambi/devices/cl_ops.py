@@ -85,28 +85,44 @@ def broadcast_strides(shape, out_shape):
 # -- elementwise -------------------------------------------------------------------------
 def elementwise(dev, body, outs, args, types):
     """One kernel for an elementwise ``body`` (one op eagerly, or a fused chain)."""
+    key = (id(dev), dev.kernels, body, outs, *[(a.shape, a.dtype) for a in args])
+    plan = _plans.get(key)
+    if plan is None:
+        if len(_plans) >= PLANS_KEEP:
+            _plans.clear()
+        plan = _plans[key] = _elementwise_plan(dev, body, outs, args, types)
+    k, size, ints = plan
+    results = [dev.empty(t.shape, t.dtype) for t in types]
+    if k is not None:
+        cl_cache.launch(dev, k, size, [a.buf for a in args] + [r.buf for r in results] + ints)
+    return results
+
+
+_plans = {}  # (device, body, operand shapes and dtypes) -> (kernel, global size, int args)
+PLANS_KEEP = 4096
+
+
+def _elementwise_plan(dev, body, outs, args, types):
+    """The kernel, launch size and int arguments for operands of these shapes, worked out
+    once per shape (an eager op's Python cost is mostly this)."""
     shape = types[0].shape
-    results = [dev.empty(shape, t.dtype) for t in types]
     n = _size(shape)
     if n == 0:
-        return results
+        return None, None, None
     in_dtypes = tuple(a.dtype for a in args)
     modes = tuple("full" if a.shape == shape else "scalar" if a.size == 1 else "strided"
                   for a in args)
-    bufs = [a.buf for a in args] + [r.buf for r in results]
     if (dev.kernels == "cpu" and n >= VECTOR_MIN and "strided" not in modes
             and cg.vectorizable(body, in_dtypes)):
         k = _kernel(dev, ("ew", body, outs, in_dtypes, modes), lambda: cg.elementwise_source(
             body, in_dtypes, outs, modes, cg.WIDTH), "elementwise")
         g, chunk = grid(dev, n // cg.WIDTH, 64)
-        cl_cache.launch(dev, k, (g,), bufs + [n, chunk])
-        return results
+        return k, (g,), [n, chunk]
     ndim = max(cg.MAXDIM, len(shape))
     k = _kernel(dev, ("ew", body, outs, in_dtypes, ndim), lambda: cg.elementwise_source(
         body, in_dtypes, outs, ndim=ndim), "elementwise")
     g, chunk = grid(dev, n)
-    cl_cache.launch(dev, k, (g,), bufs + [n, chunk] + _element_ints(args, shape, ndim))
-    return results
+    return k, (g,), [n, chunk] + _element_ints(args, shape, ndim)
 
 
 def _element_ints(args, shape, ndim):

@@ -91,6 +91,7 @@ class CLDevice(Device):
         self._plans = weakref.WeakKeyDictionary()  # graph -> its device plan (cl_graph)
         self._small = {}  # (dtype, shape, bytes) -> CLTensor: small uploads, shared
         self._meta = {}   # kernel int arguments -> their uploaded buffer
+        self._types = {}  # (op, operand shapes and dtypes) -> output types, for eager ops
 
     def describe(self):
         d = self.cl_device
@@ -200,7 +201,14 @@ class CLDevice(Device):
         if _scope[-1] is CPU and len(_scope) > 1:
             return CPU.eager_process(op, operands, params)  # an explicit cpu scope
         args = convert_operands(op, operands, self.to_here)
-        types = op.infer([TensorType(a.shape, a.dtype) for a in args], params)
+        sig = None if params else (op, *[(a.shape, a.dtype) for a in args])
+        types = self._types.get(sig) if sig else None
+        if types is None:  # shape and dtype rules, once per param-less op and signature
+            types = op.infer([TensorType(a.shape, a.dtype) for a in args], params)
+            if sig:
+                if len(self._types) >= SMALL_KEEP:
+                    self._types.clear()
+                self._types[sig] = types
         try:
             outs = cl_ops.run(self, op, args, params, types)
         except (ValueError, IndexError, TypeError) as e:  # as the cpu's eager path reports
