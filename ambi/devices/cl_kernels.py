@@ -26,10 +26,15 @@ def fill_value(spec, dtype):
 
 
 def _decode(var, dims, strides, out, indent="  "):
-    """C lines: ``out`` = the offset of linear index ``var`` over dims with strides."""
+    """C lines: ``out`` = the offset of linear index ``var`` over dims with strides. The
+    index is within the dims, so the outermost needs no ``%`` (a 1-d decode is one
+    multiply: integer division is slow on GPUs)."""
+    if not dims:
+        return f"{indent}int {out} = 0;\n"
     lines = [f"int {out} = 0, {out}_q = {var};"]
-    for d, s in reversed(list(zip(dims, strides))):
+    for d, s in reversed(list(zip(dims[1:], strides[1:]))):
         lines.append(f"{out} += ({out}_q % {d}) * {s}; {out}_q /= {d};")
+    lines.append(f"{out} += {out}_q * {strides[0]};")
     return "".join(f"{indent}{ln}\n" for ln in lines)
 
 

@@ -302,7 +302,8 @@ def _launch_reduce(dev, x, out, dtype, kept, red, parts, rc, r, spec, fused=None
     local = _tree_size(dev, nout)
     vector = (fused is None and dev.kernels == "cpu" and len(red) == 1 and red[0][1] == 1
               and r >= VECTOR_MIN)
-    nk, nr = max(cg.MAXDIM, len(kept)), 1 if vector else max(cg.MAXDIM, len(red))
+    # one reduced dim (the common case) gets its own build, with no index decoding
+    nk, nr = max(cg.MAXDIM, len(kept)), 1 if len(red) == 1 else max(cg.MAXDIM, len(red))
     kept, red = _pad(kept, nk, (1, 0)), _pad(red, nr, (1, 0))
     flat = [s for s, _ in kept] + [s for _, s in kept] + [s for s, _ in red] + [s for _, s in red]
     if fused is None:
