@@ -67,47 +67,60 @@ def _fusible(g, n):
 
 
 def _groups(g):
-    """Lists of nodes (in order) to fuse; groups of one are left alone."""
-    root, members = {}, {}
+    """Lists of nodes (in order) to fuse; groups of one are left alone.
+
+    Groups are kept as union-find sets (a member -> its root, merged smaller into
+    larger) with their first rank, so a chain that runs through the whole graph costs
+    O(n log n) to grow, not O(n) per node.
+    """
     order = g.order()
     rank = {n: i for i, n in enumerate(order)}
     ops = {n: [u for u, _ in g.operands(n)] for n in order}
+    root, members, lo = {}, {}, {}  # node -> its group's root; root -> members, first rank
     for n in order:
         if not _fusible(g, n):
             continue
         shape = g[n]["types"][0].shape
-        group = [n]
+        mine, root[n], members[n], lo[n] = n, n, {n}, rank[n]
         for u in ops[n]:  # join every operand's group that keeps the group convex
             r = root.get(u)
-            if r is None or r not in members or g[r]["types"][0].shape != shape:
+            if r is None or r == mine or g[r]["types"][0].shape != shape:
                 continue
-            union = group + members[r]
             # joining one group, only n's own operands can close a cycle; a second group
             # may reach the first through any of its members' operands
-            if _convex(g, ops, union, [n] if len(group) == 1 else union, rank):
-                group = union
-                del members[r]
-        top = min(group, key=rank.get)
-        members[top] = group
-        root.update({m: top for m in group})
-    return [sorted(m, key=rank.get) for m in members.values() if len(m) > 1]
+            check = ops[n] if len(members[mine]) == 1 else \
+                [v for m in members[mine] | members[r] for v in ops[m]]
+            if _convex(g, check, (mine, r), root, min(lo[mine], lo[r]), rank):
+                mine = _merge(mine, r, root, members, lo)
+    groups = [sorted(m, key=rank.get) for m in members.values() if len(m) > 1]
+    return sorted(groups, key=lambda m: rank[m[0]])
 
 
-def _convex(g, ops, nodes, check, rank):
-    """No operand (of ``check``) from outside ``nodes`` is computed from ``nodes``."""
-    inside = set(nodes)
-    lo = min(rank[n] for n in nodes)
-    outside = {u for n in check for u in ops[n]} - inside
-    return not any(_reaches(g, u, inside, lo, rank) for u in outside if rank[u] > lo)
+def _merge(a, b, root, members, lo):
+    """Union of groups a and b; returns the root kept."""
+    if len(members[a]) < len(members[b]):
+        a, b = b, a
+    for m in members[b]:
+        root[m] = a
+    members[a] |= members.pop(b)
+    lo[a] = min(lo[a], lo.pop(b))
+    return a
 
 
-def _reaches(g, u, inside, lo, rank):
-    """Whether u depends on a node of ``inside``; nodes before ``lo`` in topological order
-    cannot, so the search stays within the group's span."""
+def _convex(g, check, pair, root, lo, rank):
+    """No operand (of the nodes ``check``) from outside the groups ``pair`` is computed
+    from them."""
+    outside = {u for u in check if root.get(u) not in pair}
+    return not any(_reaches(g, u, pair, root, lo, rank) for u in outside if rank[u] > lo)
+
+
+def _reaches(g, u, pair, root, lo, rank):
+    """Whether u depends on a member of the groups ``pair``; nodes before ``lo`` in
+    topological order cannot, so the search stays within the groups' span."""
     todo, seen = [u], {u}
     while todo:
         for p in g.nx.predecessors(todo.pop()):
-            if p in inside:
+            if root.get(p) in pair:
                 return True
             if p not in seen and rank[p] > lo:
                 seen.add(p)
