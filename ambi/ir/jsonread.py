@@ -3,6 +3,8 @@
 ``where`` is a ``Where``, a path into the file (``graph.nodes[3].params.axis``); every
 problem raises ``LoadError("at <where>: <what>")``, never a KeyError or TypeError.
 """
+import base64
+import binascii
 import linecache
 import math
 import os
@@ -110,9 +112,14 @@ def check_keys(obj, allowed, where, required=None):
 
 
 def array(v, where):
+    """``{"dtype", "shape"}`` with ``data`` (a flat list) or ``bytes`` (base64, little-endian)."""
     expect(v, dict, where)
-    check_keys(v, {"dtype", "shape", "data"}, where)
+    check_keys(v, {"dtype", "shape", "data", "bytes"}, where, required={"dtype", "shape"})
     dtype, shape = as_dtype(v["dtype"], where / "dtype"), as_shape(v["shape"], where / "shape")
+    if ("data" in v) == ("bytes" in v):
+        fail(where, "needs exactly one of 'data' and 'bytes'")
+    if "bytes" in v:
+        return _from_bytes(v["bytes"], dtype, shape, where / "bytes")
     data = as_list(v["data"], where / "data")
     if len(data) != math.prod(shape):
         fail(where / "data", f"has {len(data)} values, but shape {shape} needs "
@@ -124,6 +131,23 @@ def array(v, where):
         return np.array(values, dtype=dtype.np).reshape(shape)
     except (OverflowError, ValueError) as e:
         fail(where / "data", f"values do not fit {dtype.name}: {e}")
+
+
+def _from_bytes(text, dtype, shape, where):
+    expect(text, str, where)
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        fail(where, "is not base64")
+    need = math.prod(shape) * dtype.np.itemsize
+    if len(raw) != need:
+        fail(where, f"has {len(raw)} bytes, but shape {shape} of {dtype.name} needs {need}")
+    if dtype.is_bool:
+        b = np.frombuffer(raw, np.uint8)
+        if b.size and b.max() > 1:
+            fail(where, "a bool is a byte 0 or 1")
+        return b.astype(np.bool_).reshape(shape)
+    return np.frombuffer(raw, dtype.np.newbyteorder("<")).astype(dtype.np).reshape(shape)
 
 
 def _fast_values(data, dtype):

@@ -1,5 +1,6 @@
 """Graph files: exact round trips, running in a fresh process, and hostile input."""
 import ast
+import base64
 import contextlib
 import copy
 import io
@@ -323,7 +324,7 @@ def edit_cases():
     node = lambda op, *rest: lambda d: ["graph", "nodes", find(d, op), *rest]  # noqa: E731
     return {
         "format": (set_(lambda d: ["format"], "onnx"), "not an ambi graph file"),
-        "version": (set_(lambda d: ["version"], 2), "version 2"),
+        "version": (set_(lambda d: ["version"], 3), "version 3"),
         "missing graph": (delete(lambda d: ["graph"]), "missing key 'graph'"),
         "missing types": (delete(node("greater", "types")), "missing key 'types'"),
         "unknown op": (set_(node("greater", "op"), "launch_missiles"), "unknown op"),
@@ -545,3 +546,67 @@ def test_swapping_every_op_name_loads_that_op_or_raises_load_error():
                 continue
             assert name in {g[n]["op"].name for n in g.nx}  # e.g. exp <-> log: still valid
     assert caught > 0.9 * len(nodes(json.loads(docs()[0]))) * (len(REGISTRY) - 1)
+
+
+def _bytes_doc():
+    """A graph with constants big enough to be stored as base64 bytes, one per dtype."""
+    rng = np.random.default_rng(1)
+    consts = [rng.normal(size=(9, 8)).astype(np.float32), np.arange(70, dtype=np.int64),
+              rng.random(80) > 0.5]
+
+    def f(x):
+        return (am.matmul(x, am.constant(consts[0])), am.constant(consts[1]) + 1,
+                am.logical_not(am.constant(consts[2])))
+
+    return serialize.to_json(graph_of(f, np.ones((2, 9), np.float32))), consts
+
+
+def _const_arrays(doc):
+    """The constants' arrays by dtype, those of BYTES_MIN elements or more."""
+    arrays = [n["params"]["value"]["array"] for n in nodes(doc) if n["op"] == "const"]
+    return {a["dtype"]: a for a in arrays if np.prod(a["shape"]) >= serialize.BYTES_MIN}
+
+
+def test_big_arrays_are_base64_bytes_and_version_1_lists_still_load(tmp_path):
+    doc, consts = _bytes_doc()
+    arrays = _const_arrays(doc).values()
+    assert doc["version"] == 2 and len(arrays) == 3
+    assert all("bytes" in a and "data" not in a for a in arrays)
+    x = np.ones((2, 9), np.float32)
+    path = tmp_path / "g.json"
+    path.write_text(json.dumps(doc))
+    want = [np.asarray(v) for v in am.load(path)(x)]
+    for a in arrays:  # the same graph as version 1 wrote it: flat lists, floats as hex
+        value = serialize.jr.array(a, serialize.jr.Where())
+        a.pop("bytes")
+        a["data"] = [float.hex(v) for v in value.ravel().tolist()] if value.dtype.kind == "f" \
+            else value.ravel().tolist()
+    doc["version"] = 1
+    path.write_text(json.dumps(doc))
+    for w, g in zip(want, am.load(path)(x)):
+        np.testing.assert_array_equal(w, np.asarray(g))
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda a: a.update(bytes="not base64!"), "is not base64"),
+    (lambda a: a.update(bytes=a["bytes"][:-8]), "bytes, but shape"),
+    (lambda a: a.update(data=[]), "exactly one of 'data' and 'bytes'"),
+    (lambda a: a.pop("bytes"), "exactly one of 'data' and 'bytes'"),
+])
+def test_malformed_bytes_raise_load_error(edit, message, tmp_path):
+    doc, _ = _bytes_doc()
+    edit(_const_arrays(doc)["float32"])
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(LoadError, match=message):
+        am.load(path)
+
+
+def test_a_bool_byte_other_than_0_or_1_is_an_error(tmp_path):
+    doc, _ = _bytes_doc()
+    a = _const_arrays(doc)["bool"]
+    a["bytes"] = base64.b64encode(bytes([2] * 80)).decode()
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(LoadError, match="a bool is a byte 0 or 1"):
+        am.load(path)
