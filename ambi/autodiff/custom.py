@@ -1,7 +1,9 @@
 """``@am.custom_gradient``: a function that supplies its own gradient, as in TensorFlow."""
 import functools
+import inspect
 
 from .. import core, tree
+from ..errors import ArgumentError
 from .tape import stop_recording
 
 
@@ -10,23 +12,47 @@ class _CustomOp:
 
     differentiable, nout = True, 1
 
-    def __init__(self, name, grad_fn, n_in, n_out):
+    def __init__(self, name, grad_fn, n_in, n_out, variables):
         self.name, self.grad_fn, self.n_in = f"custom_gradient({name})", grad_fn, n_in
         self.nout = 1 if n_out == 1 else None
+        self.variables = variables
 
     def vjp(self, g, *xs, out):
         gs = g if isinstance(g, tuple) else (g,)
-        res = self.grad_fn(*gs)
+        if not self.variables:
+            return self._count(self.grad_fn(*gs), self.n_in, "tensor inputs")
+        res = self.grad_fn(*gs, variables=self.variables)
+        if not (isinstance(res, (list, tuple)) and len(res) == 2):
+            raise ArgumentError(f"{self.name}: a function that reads Variables needs a "
+                                f"grad_fn returning (input gradients, variable gradients)")
+        return (self._count(res[0], self.n_in, "tensor inputs")
+                + self._count(res[1], len(self.variables), "variables"))
+
+    def _count(self, res, n, what):
         res = tree.flatten(res)[0] if isinstance(res, (list, tuple)) else [res]
-        if len(res) != self.n_in:
-            from ..errors import AmbiError
-            raise AmbiError(f"{self.name}: grad_fn returned {len(res)} gradients for "
-                            f"{self.n_in} tensor inputs")
+        if len(res) != n:
+            raise ArgumentError(f"{self.name}: grad_fn returned {len(res)} gradients for "
+                                f"{n} {what}")
         return tuple(res)
+
+
+class _VariableReads:
+    """A recorder that notes the trainable Variables an op sequence reads, in order."""
+
+    def __init__(self):
+        self.variables = {}
+
+    def record(self, op, operands, params, out):
+        var = params.get("var")
+        if out is not None and var is not None and var.trainable and out.dtype.is_float:
+            self.variables.setdefault(id(var), var)
 
 
 def custom_gradient(f):
     """Decorate ``f(*x) -> (y, grad_fn)``; ``grad_fn(*dy)`` returns the gradients for x.
+
+    As in TensorFlow, when ``f`` reads trainable Variables, ``grad_fn(*dy, variables)``
+    gets them as a list and returns ``(gradients for x, gradients for the variables)``.
 
     >>> @am.custom_gradient
     ... def log1pexp(x):
@@ -39,17 +65,38 @@ def custom_gradient(f):
     def wrapped(*args, **kwargs):
         leaves, treedef = tree.flatten(args)
         leaves = [x.read_value() if isinstance(x, core._Readable) else x for x in leaves]
-        tapes = list(core._tapes)
+        tapes, reads = list(core._tapes), _VariableReads()
         with stop_recording():
-            y, grad_fn = f(*tree.unflatten(treedef, leaves), **kwargs)
+            core._tapes.append(reads)
+            try:
+                y, grad_fn = f(*tree.unflatten(treedef, leaves), **kwargs)
+            finally:
+                core._tapes.remove(reads)
             xs = [x for x in leaves if isinstance(x, core.Tensor)]
             ys, ydef = tree.flatten(y)
             ys = [_fresh(o, xs) for o in ys]
-        op = _CustomOp(getattr(f, "__name__", "f"), grad_fn, len(xs), len(ys))
-        for tape in tapes:
-            tape.record(op, xs, {}, ys[0] if len(ys) == 1 else tuple(ys))
+        variables = list(reads.variables.values())
+        if variables and not _takes_variables(grad_fn):
+            raise ArgumentError(
+                f"custom_gradient({getattr(f, '__name__', 'f')}): the function reads the "
+                f"Variables {', '.join(v.name for v in variables)}, so its grad_fn must take "
+                f"a keyword argument 'variables' (as in TensorFlow)")
+        if tapes:
+            # the variables' reads, recorded outside: the tapes' way to reach a Variable
+            xs_and_vars = xs + [v.read_value() for v in variables]
+            op = _CustomOp(getattr(f, "__name__", "f"), grad_fn, len(xs), len(ys), variables)
+            for tape in tapes:
+                tape.record(op, xs_and_vars, {}, ys[0] if len(ys) == 1 else tuple(ys))
         return tree.unflatten(ydef, ys)
     return wrapped
+
+
+def _takes_variables(grad_fn):
+    try:
+        params = inspect.signature(grad_fn).parameters.values()
+    except (TypeError, ValueError):  # a builtin or C callable: let the call decide
+        return True
+    return any(p.name == "variables" or p.kind is p.VAR_KEYWORD for p in params)
 
 
 def _fresh(y, xs):

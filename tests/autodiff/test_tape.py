@@ -196,6 +196,48 @@ def test_custom_gradient_returning_its_input():
     assert float(am.grad(ident)(am.constant(1.0))[0]) == 2.0
 
 
+@pytest.mark.parametrize("in_graph", [False, True], ids=["eager", "graph"])
+def test_custom_gradient_of_variables_takes_the_variables_argument(in_graph):
+    """TensorFlow's form: grad_fn(dy, variables=...) -> (input grads, variable grads)."""
+    w = am.Variable([2.0, 3.0], name="w")
+    seen = []
+
+    @am.custom_gradient
+    def scale(x):
+        def grad_fn(dy, variables=None):
+            seen.append(list(variables))
+            return dy * w * 10.0, [dy * x * 100.0]
+        return x * w, grad_fn
+
+    def grads(x):
+        with am.GradientTape() as tape:
+            tape.watch(x)
+            loss = am.reduce_sum(scale(x))
+        return tape.gradient(loss, [x, w])
+
+    gx, gw = (am.function(grads) if in_graph else grads)(am.constant([1.0, 4.0]))
+    assert gx.numpy().tolist() == [20.0, 30.0] and gw.numpy().tolist() == [100.0, 400.0]
+    assert seen[0] == [w]
+
+
+def test_custom_gradient_reading_variables_needs_a_variables_argument():
+    w = am.Variable(2.0, name="w")
+
+    @am.custom_gradient
+    def scale(x):
+        return x * w, lambda dy: dy * w
+
+    with pytest.raises(am.errors.ArgumentError, match="keyword argument 'variables'"):
+        scale(am.constant(1.0))
+
+    @am.custom_gradient
+    def wrong(x):
+        return x * w, lambda dy, variables: dy * w  # no variable gradients
+
+    with am.GradientTape() as tape, pytest.raises(am.errors.ArgumentError, match="variable gra"):
+        tape.gradient(wrong(am.constant(1.0)), w)
+
+
 def test_grad_and_value_and_grad():
     f = lambda a, b: a * a * b  # noqa: E731
     ga, gb = am.grad(f)(am.constant(3.0), am.constant(2.0))
