@@ -14,9 +14,11 @@ that way). Broadcast operands are read through index arithmetic on the output
 coordinates, since pyopencl.array does not broadcast.
 """
 import re
+import weakref
 
 from .. import dtypes as dt
 from ..errors import DeviceError
+from ..ir.ops_ir import ARG
 
 WIDTH = 16  # vector width: float16, int16, double16...
 MAXDIM = 6  # kernels take this many dims (fewer are padded with 1s), so one build fits all
@@ -252,3 +254,29 @@ def element_value(body, in_dtypes, value, ndim=MAXDIM):
             + _element(body, dtypes, nin, (), None, 0, ndim)
             + f"    {ctype(dtypes[value])} x = x{value};")
     return inputs, ints, code, dtypes
+
+
+# -- fused subgraphs as instruction bodies ------------------------------------------------
+_bodies = weakref.WeakKeyDictionary()  # fused subgraph -> its instructions
+
+
+def body_of(graph):
+    """A fused subgraph's (body, outs), converted once per subgraph."""
+    if graph not in _bodies:
+        _bodies[graph] = fused_body(graph)
+    return _bodies[graph]
+
+
+def fused_body(graph):
+    """The subgraph as instructions: inputs are values 0.., each node the next value."""
+    ids = {(n, 0): graph[n]["params"]["index"] for n in graph.inputs}
+    body = []
+    for n in graph.order():
+        node = graph[n]
+        if node["op"] is ARG:
+            continue
+        refs = tuple(ids[v] for v in graph.operands(n))
+        in_dtypes = tuple(graph.out_type(v).dtype for v in graph.operands(n))
+        ids[(n, 0)] = len(graph.inputs) + len(body)
+        body.append((node["op"], refs, in_dtypes, node["types"][0].dtype))
+    return tuple(body), tuple(ids[v] for v in graph.outputs)

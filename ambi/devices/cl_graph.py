@@ -9,7 +9,7 @@ that is the liveness-based buffer reuse, with no copy ever made to the host.
 from ..errors import AmbiError, RunError
 from ..ir.ops_ir import ARG, CONST
 from . import cl_ops
-from .cl_ops import merges_into_reduction
+from .cl_reduce import fused_reduce, merges_into_reduction
 
 
 def plan_for(dev, graph):
@@ -57,7 +57,7 @@ class Plan:
             try:
                 args = [env[i] for i in ins]
                 results = (cl_ops.run(self.dev, op, args, params, types) if chain is None else
-                           cl_ops.fused_reduce(self.dev, chain, op, args, params, types))
+                           fused_reduce(self.dev, chain, op, args, params, types))
             except AmbiError:
                 raise
             except (ValueError, IndexError, TypeError, ArithmeticError) as e:

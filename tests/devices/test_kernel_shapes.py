@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 import ambi as am
-from ambi.devices import cl_ops
+from ambi.devices import cl_reduce
 from ambi.testing import compare
 
 SHAPES = ("cpu", "gpu")
@@ -111,7 +111,7 @@ def test_a_fused_chain_inside_a_tree_reduction(cl_device, shape):
 def test_gpu_reductions_use_work_group_trees(cl_device):
     """Few outputs: a tree per work-group; many outputs: one work-item each."""
     with kernels(cl_device, "gpu"):
-        assert cl_ops._tree_size(cl_device, 1) >= 2
-        assert cl_ops._tree_size(cl_device, cl_device.compute_units * 1000) == 0
+        assert cl_reduce.tree_size(cl_device, 1) >= 2
+        assert cl_reduce.tree_size(cl_device, cl_device.compute_units * 1000) == 0
     with kernels(cl_device, "cpu"):
-        assert cl_ops._tree_size(cl_device, 1) == 0
+        assert cl_reduce.tree_size(cl_device, 1) == 0
