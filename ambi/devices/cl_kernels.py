@@ -224,55 +224,48 @@ _WINDOW_ARGS = ["int n", "int chunk", "int H", "int W", "int C", "int OH", "int 
                 "int KH", "int KW", "int SH", "int SW", "int PH", "int PW"]
 
 
-def _window_loop(inner):
-    """Loop over the in-bounds taps of one NHWC output element's window."""
+def _window_loop(acc, tap):
+    """For each NHWC output element: ``acc`` (declares the accumulator), then ``tap`` at
+    every in-bounds tap (filter row i, column j; input row y, column x), then store."""
     return f"""  int i0 = get_global_id(0) * chunk, i1 = min(i0 + chunk, n);
   for (int g = i0; g < i1; g++) {{
     int ch = g % OC, q = g / OC, ow = q % OW; q /= OW;
     int oh = q % OH, nb = q / OH;
-{inner}
+    {acc}
+    for (int i = 0; i < KH; i++) {{
+      int y = oh * SH + i - PH;
+      if (y < 0 || y >= H) continue;
+      for (int j = 0; j < KW; j++) {{
+        int x = ow * SW + j - PW;
+        if (x < 0 || x >= W) continue;
+{tap}
+      }}
+    }}
+    out[g] = acc;
   }}"""
 
 
 def conv2d_source(dtype):
     """Direct NHWC convolution: one output element per loop step, taps skipped at edges."""
     t = ctype(dtype)
-    inner = f"""    {t} acc = 0;
-    for (int i = 0; i < KH; i++) {{
-      int y = oh * SH + i - PH;
-      if (y < 0 || y >= H) continue;
-      for (int j = 0; j < KW; j++) {{
-        int x = ow * SW + j - PW;
-        if (x < 0 || x >= W) continue;
-        __global const {t}* px = X + ((nb * H + y) * W + x) * C;
+    tap = f"""        __global const {t}* px = X + ((nb * H + y) * W + x) * C;
         __global const {t}* pf = F + (i * KW + j) * C * OC + ch;
-        for (int c = 0; c < C; c++) acc += px[c] * pf[c * OC];
-      }}
-    }}
-    out[g] = acc;"""
+        for (int c = 0; c < C; c++) acc += px[c] * pf[c * OC];"""
     args = [f"__global const {t}* X", f"__global const {t}* F", f"__global {t}* out"]
     args += _WINDOW_ARGS + ["int OC"]
-    src = f"__kernel void conv2d({', '.join(args)}) {{\n{_window_loop(inner)}\n}}\n"
+    src = (f"__kernel void conv2d({', '.join(args)}) {{\n"
+           f"{_window_loop(f'{t} acc = 0;', tap)}\n}}\n")
     return preamble([dtype], contract=True) + src, ["buf"] * 3 + ["int"] * 14
 
 
 def max_pool_source(dtype, better):
     """Max over each window; padding never wins, as numpy's -inf padding never does."""
     t = ctype(dtype)
-    inner = f"""    {t} best = {LOWEST[t]};
-    for (int i = 0; i < KH; i++) {{
-      int y = oh * SH + i - PH;
-      if (y < 0 || y >= H) continue;
-      for (int j = 0; j < KW; j++) {{
-        int x = ow * SW + j - PW;
-        if (x < 0 || x >= W) continue;
-        {t} v = X[((nb * H + y) * W + x) * C + ch];
-        best = {better.format('best', 'v')};
-      }}
-    }}
-    out[g] = best;"""
+    tap = f"""        {t} v = X[((nb * H + y) * W + x) * C + ch];
+        acc = {better.format('acc', 'v')};"""
     args = [f"__global const {t}* X", f"__global {t}* out"] + _WINDOW_ARGS + ["int OC"]
-    src = f"__kernel void max_pool2d({', '.join(args)}) {{\n{_window_loop(inner)}\n}}\n"
+    src = (f"__kernel void max_pool2d({', '.join(args)}) {{\n"
+           f"{_window_loop(f'{t} acc = {LOWEST[t]};', tap)}\n}}\n")
     return preamble([dtype]) + src, ["buf"] * 2 + ["int"] * 14
 
 

@@ -2,10 +2,11 @@
 
 An elementwise op's ``cl`` is its expression template; any other op's is a dict whose
 ``"kernel"`` names a family below (with the family's own template pieces, such as a
-reduction's ``init`` and ``combine``; reductions live in ``cl_reduce``). An op with neither has no device kernel: that is
-a DeviceError naming it, never a silent trip through numpy. The ``host`` family is the
-declared exception for ops that are host work by nature (print, Variable reads and
-writes); ``control`` runs cond/while subgraphs on the device, reading the predicate back.
+reduction's ``init`` and ``combine``; reductions live in ``cl_reduce``). An op with
+neither has no device kernel: that is a DeviceError naming it, never a silent trip
+through numpy. The ``host`` family is the declared exception for ops that are host work
+by nature (print, Variable reads and writes); ``control`` runs cond/while subgraphs on
+the device, reading the predicate back.
 """
 import numpy as np
 
@@ -114,7 +115,7 @@ def view_op(dev, op, args, params, types, spec):
     off, strides = _affine(op, x.shape, params)
     ndim = max(cg.MAXDIM, len(t.shape))
     k = cl.kernel(dev, ("copy", t.dtype, ndim), lambda: ck.strided_copy_source(t.dtype, ndim),
-                "strided_copy")
+                  "strided_copy")
     g, chunk = cl.grid(dev, out.size)
     cl_cache.launch(dev, k, (g,), [x.buf, out.buf, out.size, chunk, off]
                     + cl.pad(list(t.shape), ndim, 1) + cl.pad(strides, ndim, 0))
@@ -149,7 +150,7 @@ def gather_op(dev, op, args, params, types, spec):
     if ind.min() < -p.shape[a] or ind.max() >= p.shape[a]:
         raise IndexError(f"gather: an index is out of range for axis {a} of size {p.shape[a]}")
     k = cl.kernel(dev, ("gather", t.dtype, idx.dtype),
-                lambda: ck.gather_source(t.dtype, idx.dtype), "gather")
+                  lambda: ck.gather_source(t.dtype, idx.dtype), "gather")
     g, chunk = cl.grid(dev, out.size)
     cl_cache.launch(dev, k, (g,), [p.buf, idx.buf, out.buf, out.size, chunk,
                                    cl.size(p.shape[a + 1:]), idx.size, p.shape[a]])
@@ -170,7 +171,7 @@ def matmul_op(dev, op, args, params, types, spec):
     sb = cl.pad(cl.broadcast_strides(b.shape[:-2], batch), nb, 0)
     if dev.kernels == "gpu":  # local-memory tiles, read straight from A and B
         k = cl.kernel(dev, ("tiled_matmul", t.dtype, nb),
-                    lambda: ck.tiled_matmul_source(t.dtype, nb), "matmul")
+                      lambda: ck.tiled_matmul_source(t.dtype, nb), "matmul")
         items = ck.TILE // ck.PER_ITEM
         cl_cache.launch(dev, k, (-(-n // ck.TILE) * items, -(-m // ck.TILE) * items,
                                  cl.size(batch)),
@@ -181,7 +182,7 @@ def matmul_op(dev, op, args, params, types, spec):
     ap, mp = _pack(dev, a, "a", rows, m, kk)
     bp, np_ = _pack(dev, b, "b", width, kk, n)
     k = cl.kernel(dev, ("matmul", t.dtype, nb, rows, width),
-                lambda: ck.matmul_source(t.dtype, nb, rows, width), "matmul")
+                  lambda: ck.matmul_source(t.dtype, nb, rows, width), "matmul")
     cl_cache.launch(dev, k, (np_ // width, mp // rows, cl.size(batch)),
                     [ap.buf, bp.buf, out.buf, m, n, kk, mp, np_] + cl.pad(list(batch), nb, 1)
                     + sa + sb)
@@ -196,7 +197,7 @@ def _pack(dev, x, side, block, rows, cols):
     p = dev.empty((count * padded * inner,), x.dtype)
     if p.size:
         k = cl.kernel(dev, ("pack", x.dtype, side, block),
-                    lambda: ck.pack_source(x.dtype, side, block), "pack")
+                      lambda: ck.pack_source(x.dtype, side, block), "pack")
         g, chunk = cl.grid(dev, p.size)
         cl_cache.launch(dev, k, (g,), [x.buf, p.buf, p.size, chunk, rows, cols, inner, padded])
     return p, padded
@@ -222,11 +223,8 @@ def conv2d_op(dev, op, args, params, types, spec):
     out = dev.empty(t.shape, t.dtype)
     if out.size == 0:
         return [out]
-    geo = _window_args(x.shape, t.shape, f.shape[:2], _pair(params["strides"]))
     k = cl.kernel(dev, ("conv2d", t.dtype), lambda: ck.conv2d_source(t.dtype), "conv2d")
-    g, chunk = cl.grid(dev, out.size, 64)
-    cl_cache.launch(dev, k, (g,), [x.buf, f.buf, out.buf, out.size, chunk] + geo + [f.shape[3]])
-    return [out]
+    return _launch_window(dev, k, [x, f], out, (f.shape[0], f.shape[1]), params, f.shape[3])
 
 
 def max_pool_op(dev, op, args, params, types, spec):
@@ -234,12 +232,17 @@ def max_pool_op(dev, op, args, params, types, spec):
     out = dev.empty(t.shape, t.dtype)
     if out.size == 0:
         return [out]
-    geo = _window_args(x.shape, t.shape, _pair(params["ksize"]), _pair(params["strides"]))
     better = ck.by_kind(spec["combine"], t.dtype)
     k = cl.kernel(dev, ("pool", t.dtype, better), lambda: ck.max_pool_source(t.dtype, better),
-                "max_pool2d")
+                  "max_pool2d")
+    return _launch_window(dev, k, [x], out, _pair(params["ksize"]), params, x.shape[3])
+
+
+def _launch_window(dev, k, ins, out, ksize, params, oc):
+    """Launch a window kernel: a few output elements per work-item on CPUs."""
+    geo = _window_args(ins[0].shape, out.shape, ksize, _pair(params["strides"]))
     g, chunk = cl.grid(dev, out.size, 64)
-    cl_cache.launch(dev, k, (g,), [x.buf, out.buf, out.size, chunk] + geo + [x.shape[3]])
+    cl_cache.launch(dev, k, (g,), [a.buf for a in ins] + [out.buf, out.size, chunk] + geo + [oc])
     return [out]
 
 

@@ -108,8 +108,8 @@ def _launch_reduce(dev, x, out, dtype, kept, red, parts, rc, r, spec, fused=None
         bufs, extra = [a.buf for a in x], cl.element_ints(x, shape, ndim)
         load, body_key = cg.element_value(body, in_dtypes, value, ndim), (body, value, in_dtypes)
     key = ("reduce", dtype, init, combine, nk, nr, vector, body_key, local)
-    k = cl.kernel(dev, key, lambda: ck.reduce_source(dtype, init, combine, nk, nr, vector, load,
-                                                   local), "reduce")
+    k = cl.kernel(dev, key, lambda: ck.reduce_source(dtype, init, combine, nk, nr, vector,
+                                                     load, local), "reduce")
     cl_cache.launch(dev, k, (nout * parts * max(local, 1),),
                     bufs + [out.buf, nout, r, rc, parts] + flat + extra,
                     (local,) if local else None)
