@@ -24,12 +24,15 @@ ARG_DTYPES = {"buf": None, "int": np.int32, "long": np.int64, "ulong": np.uint64
 
 
 class Kernel:
-    """A built kernel; ``meta``: its trailing ``int`` parameters come in one int buffer."""
+    """A built kernel; ``meta``: its trailing ``int`` parameters come in one int buffer;
+    ``max_local``: the largest work-group it may run in on its device (a kernel's own
+    limit can be below the device's)."""
 
-    __slots__ = ("k", "nbufs", "meta", "name")
+    __slots__ = ("k", "nbufs", "meta", "name", "max_local")
 
-    def __init__(self, k, nbufs, meta, name):
+    def __init__(self, k, nbufs, meta, name, max_local):
         self.k, self.nbufs, self.meta, self.name = k, nbufs, meta, name
+        self.max_local = max_local
 
 
 def kernel(ctx, source, name, arg_kinds):
@@ -48,9 +51,12 @@ def kernel(ctx, source, name, arg_kinds):
     meta = nbufs < len(arg_kinds) and all(a == "int" for a in arg_kinds[nbufs:])
     if meta:
         source, arg_kinds = ints_from_buffer(source, name), arg_kinds[:nbufs] + ["buf"]
+    import pyopencl as cl
     cl_k = getattr(_build(ctx, source), name)
     cl_k.set_scalar_arg_dtypes([ARG_DTYPES[a] for a in arg_kinds])
-    k = _kernels[key] = Kernel(cl_k, nbufs, meta, name)
+    max_local = cl_k.get_work_group_info(cl.kernel_work_group_info.WORK_GROUP_SIZE,
+                                         ctx.devices[0])
+    k = _kernels[key] = Kernel(cl_k, nbufs, meta, name, max_local)
     return k
 
 

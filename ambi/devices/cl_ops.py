@@ -169,15 +169,16 @@ def matmul_op(dev, op, args, params, types, spec):
     nb = max(cg.MAXDIM - 2, len(batch))
     sa = cl.pad(cl.broadcast_strides(a.shape[:-2], batch), nb, 0)
     sb = cl.pad(cl.broadcast_strides(b.shape[:-2], batch), nb, 0)
-    if dev.kernels == "gpu":  # local-memory tiles, read straight from A and B
+    items = ck.TILE // ck.PER_ITEM
+    if dev.kernels == "gpu" and dev.max_local >= items * items:  # local-memory tiles
         k = cl.kernel(dev, ("tiled_matmul", t.dtype, nb),
                       lambda: ck.tiled_matmul_source(t.dtype, nb), "matmul")
-        items = ck.TILE // ck.PER_ITEM
-        cl_cache.launch(dev, k, (-(-n // ck.TILE) * items, -(-m // ck.TILE) * items,
-                                 cl.size(batch)),
-                        [a.buf, b.buf, out.buf, m, n, kk] + cl.pad(list(batch), nb, 1) + sa + sb,
-                        (items, items, 1))
-        return [out]
+        if k.max_local >= items * items:  # else the CPU shape below, which any device runs
+            cl_cache.launch(dev, k, (-(-n // ck.TILE) * items, -(-m // ck.TILE) * items,
+                                     cl.size(batch)),
+                            [a.buf, b.buf, out.buf, m, n, kk] + cl.pad(list(batch), nb, 1)
+                            + sa + sb, (items, items, 1))
+            return [out]
     rows, width = MATMUL_BLOCK
     ap, mp = _pack(dev, a, "a", rows, m, kk)
     bp, np_ = _pack(dev, b, "b", width, kk, n)

@@ -110,6 +110,10 @@ def _launch_reduce(dev, x, out, dtype, kept, red, parts, rc, r, spec, fused=None
     key = ("reduce", dtype, init, combine, nk, nr, vector, body_key, local)
     k = cl.kernel(dev, key, lambda: ck.reduce_source(dtype, init, combine, nk, nr, vector,
                                                      load, local), "reduce")
+    if k.max_local < local:  # this kernel cannot run groups that big: one item per chunk
+        local, key = 0, key[:-1] + (0,)
+        k = cl.kernel(dev, key, lambda: ck.reduce_source(dtype, init, combine, nk, nr, vector,
+                                                         load, 0), "reduce")
     cl_cache.launch(dev, k, (nout * parts * max(local, 1),),
                     bufs + [out.buf, nout, r, rc, parts] + flat + extra,
                     (local,) if local else None)

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 import ambi as am
-from ambi.devices import cl_reduce
+from ambi.devices import cl_cache, cl_launch, cl_reduce
 from ambi.testing import compare
 
 SHAPES = ("cpu", "gpu")
@@ -115,3 +115,25 @@ def test_gpu_reductions_use_work_group_trees(cl_device):
         assert cl_reduce.tree_size(cl_device, cl_device.compute_units * 1000) == 0
     with kernels(cl_device, "cpu"):
         assert cl_reduce.tree_size(cl_device, 1) == 0
+
+
+def test_small_work_group_limits_fall_back(cl_device, monkeypatch):
+    """A device, or a built kernel, that cannot run 256-item groups gets smaller trees,
+    one item per chunk, or the CPU-shaped matmul: never INVALID_WORK_GROUP_SIZE."""
+    rng = np.random.default_rng(4)
+    a, b = rng.integers(-4, 5, (70, 30)), rng.integers(-4, 5, (30, 90))
+    x = rng.integers(-8, 9, 50000).astype(np.float32)
+    with kernels(cl_device, "gpu"):
+        monkeypatch.setattr(cl_device, "max_local", 64)
+        assert cl_reduce.tree_size(cl_device, 1) == 64
+        _check(cl_device, "gpu", am.matmul, [a, b], 30)
+        _check(cl_device, "gpu", am.reduce_sum, [x], x.size)
+        monkeypatch.undo()
+        built = cl_launch.kernel  # every kernel now says it fits one item per group
+
+        def one_item(*args):
+            k = built(*args)
+            return cl_cache.Kernel(k.k, k.nbufs, k.meta, k.name, 1)
+        monkeypatch.setattr(cl_launch, "kernel", one_item)
+        _check(cl_device, "gpu", am.matmul, [a, b], 30)
+        _check(cl_device, "gpu", am.reduce_sum, [x], x.size)
