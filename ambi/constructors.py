@@ -26,7 +26,7 @@ def constant(value, dtype=None):
         value = value.astype(dt.as_dtype(dtype).np if dtype is not None else value.dtype)
     elif dtype is not None and isinstance(value, np.generic):
         value = np.asarray(value).astype(dt.as_dtype(dtype).np)
-    arr, d = core.to_numpy(value, None if dtype is None else dt.as_dtype(dtype))
+    arr, d = core.to_numpy(value, None if dtype is None else dt.as_dtype(dtype), asked=True)
     return _place(arr, d)
 
 

@@ -239,8 +239,9 @@ def to_eager(x, dtype=None):
     return EagerTensor(value, dtype)
 
 
-def to_numpy(x, dtype=None):
-    """A Python/numpy value -> (numpy array, DType) by SPEC section 2's rules."""
+def to_numpy(x, dtype=None, asked=False):
+    """A Python/numpy value -> (numpy array, DType) by SPEC section 2's rules. ``asked``:
+    the dtype was requested by name (``am.constant(v, dtype)``), not another operand's."""
     t = type(x)
     if (t is float or t is int and -2 ** 63 <= x < 2 ** 63) and (
             dtype is None or dtype.is_float or t is int and dtype.is_int):
@@ -260,7 +261,7 @@ def to_numpy(x, dtype=None):
     if arr.dtype == object or arr.dtype.kind not in "biuf":
         raise DTypeError(f"cannot make a tensor from {type(x).__name__} {x!r}")
     target = dtype or _literal_dtype(arr)
-    return _adopt(arr, target, x), target
+    return _adopt(arr, target, x, asked), target
 
 
 def _literal_dtype(arr):
@@ -281,7 +282,7 @@ def _scalar(x, target):
 _INT_RANGE = {"int32": (-2 ** 31, 2 ** 31 - 1), "int64": (-2 ** 63, 2 ** 63 - 1)}
 
 
-def _adopt(arr, target, original):
+def _adopt(arr, target, original, asked=False):
     """Convert a Python literal to ``target``, refusing to change its value."""
     if arr.dtype.kind == "b" and target is not dt.bool_ or \
             arr.dtype.kind != "b" and target is dt.bool_:
@@ -293,7 +294,12 @@ def _adopt(arr, target, original):
                              f"pass dtype=am.int64 or a numpy array")
     out = arr.astype(target.np)
     if target.is_int and arr.dtype.kind == "f" and not np.array_equal(out, arr):
-        raise DTypeError(f"{original!r} is not an integer, but the other operand is "
-                         f"{target.name}; use am.cast to change one of them")
+        what = f"{original!r} is not an integer" if arr.ndim == 0 else \
+            f"{original!r} holds values that are not integers"
+        if asked:
+            raise DTypeError(f"{what}, so it cannot be {target.name} without rounding; use "
+                             f"am.cast to convert it")
+        raise DTypeError(f"{what}, but the other operand is {target.name}; use am.cast to "
+                         f"change one of them")
     return out
 

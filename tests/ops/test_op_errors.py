@@ -252,8 +252,10 @@ def test_fused_nodes_equal_the_unfused_graph():
 
 
 def test_constructor_and_composite_errors_name_their_own_op():
-    with pytest.raises(DTypeError, match="2.5 is not an integer"):
+    with pytest.raises(DTypeError, match="2.5 is not an integer, so it cannot be int32"):
         am.fill([2], 2.5, am.int32)  # as am.constant(2.5, am.int32)
+    with pytest.raises(DTypeError, match=r"\[1, 2.5\] holds values that are not integers"):
+        am.constant([1, 2.5], am.int32)
     assert am.zeros([2], am.bool).numpy().tolist() == [False, False]
     with pytest.raises(ShapeError, match="stack: every tensor needs the same shape"):
         am.stack([am.constant([1.0]), am.constant([1.0, 2.0])])
