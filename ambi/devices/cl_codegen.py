@@ -130,11 +130,11 @@ def _trig(t):
               f"  d = u * (-0.00011315941810607910156f * h) + d;\n"
               f"  d = u * (-1.9841872589410058936e-09f * h) + d;\n")
     # sin(-0) is -0: the polynomial gives +0, so a zero lane takes x's sign bit
-    zero = (f"as_{it}(x) & (x == 0.0f) & ({it})0x80000000" if n else
+    zero = (f"as_{it}(x) & (x == 0.0f) & INT_MIN" if n else
             "x == 0.0f ? as_int(x) : 0")
-    return slow("sin") + slow("cos") + f"""{t} am_sincos_poly_{t}({t} d, {it} flip) {{
+    return slow("sin") + slow("cos") + f"""{t} am_sincos_poly_{t}({t} d, {it} sign) {{
   {t} s = d * d;
-  d = select(d, -d, flip);
+  d = as_{t}(as_{it}(d) ^ sign);  /* sign: 0, or INT_MIN to flip d */
   {t} u = 2.6083159809786593541503e-06f;
   u = u * s + -0.0001981069071916863322258f;
   u = u * s + 0.00833307858556509017944336f;
@@ -145,14 +145,14 @@ def _trig(t):
 {check}  if ({bad}) return am_sin_slow_{t}(x);
   const float h = 1.0f;
   {it} q = convert_{it}(rint(x * M_1_PI_F));
-{reduce}  {t} r = am_sincos_poly_{t}(d, (q & 1) != 0);
+{reduce}  {t} r = am_sincos_poly_{t}(d, -(q & 1) & INT_MIN);
   return as_{t}(as_{it}(r) | ({zero}));
 }}
 {t} am_cos_{t}({t} x) {{
 {check}  if ({bad}) return am_cos_slow_{t}(x);
   const float h = 0.5f;
   {it} q = 1 + 2 * convert_{it}(rint(x * M_1_PI_F - 0.5f));
-{reduce}  return am_sincos_poly_{t}(d, (q & 2) == 0);
+{reduce}  return am_sincos_poly_{t}(d, -((~q >> 1) & 1) & INT_MIN);
 }}
 """
 
