@@ -3,15 +3,15 @@
 AMBI_DEBUG: 1 passes and devices used, 2 per-op timing, 3 graph after each pass,
 4 generated source. AMBI_CHECKS=1 verifies the IR after every pass and checks every
 kernel's output type in the interpreter (the test suite turns it on). AMBI_CL_KERNELS=
-cpu|gpu shapes OpenCL reduction and matmul kernels for that kind of device, whatever
-the device's own type.
+cpu|gpu shapes OpenCL kernels for that kind of device, whatever the device's own type.
 """
 import os
 import warnings
 
 DEBUG = int(os.environ.get("AMBI_DEBUG", "0") or 0)
 CHECKS = os.environ.get("AMBI_CHECKS", "0") not in ("", "0", "false")
-# The shape of OpenCL reduction and matmul kernels: "cpu" or "gpu"; unset: by device type.
+# How OpenCL kernels are shaped: "cpu" (chunks, vector loads, register blocks) or "gpu"
+# (an element per work-item, work-group trees, local-memory tiles); unset: by device type.
 CL_KERNELS = os.environ.get("AMBI_CL_KERNELS", "").strip().lower()
 if CL_KERNELS not in ("", "cpu", "gpu"):
     warnings.warn(f"AMBI_CL_KERNELS must be 'cpu' or 'gpu', not {CL_KERNELS!r}; ignored",
