@@ -4,7 +4,7 @@ import inspect
 
 from .. import core, tree
 from ..errors import ArgumentError
-from .tape import stop_recording
+from .tape import read_variable, stop_recording
 
 
 class _CustomOp:
@@ -43,8 +43,8 @@ class _VariableReads:
         self.variables = {}
 
     def record(self, op, operands, params, out):
-        var = params.get("var")
-        if out is not None and var is not None and var.trainable and out.dtype.is_float:
+        var = read_variable(params, out)
+        if var is not None and var.trainable:
             self.variables.setdefault(id(var), var)
 
 

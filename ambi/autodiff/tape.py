@@ -57,8 +57,9 @@ class GradientTape:
     # -- recording (called by core.bind) ------------------------------------------------
     def record(self, op, operands, params, out):
         if not op.differentiable:
-            if out is not None and "var" in params:  # a variable read (var_read's param)
-                self._read(params["var"], out)
+            var = read_variable(params, out)
+            if var is not None:
+                self._read(var, out)
             return
         tracked = self._tracked
         for x in operands:
@@ -73,8 +74,6 @@ class GradientTape:
                 tracked[id(o)] = o
 
     def _read(self, var, out):
-        if not out.dtype.is_float:
-            return
         if id(var) in self._watched_vars or self.watch_accessed_variables and var.trainable:
             self._tracked[id(out)] = out
             self._reads.setdefault(id(var), [var]).append(out)
@@ -125,6 +124,13 @@ class GradientTape:
         """Forget everything recorded so far (the tape stays active)."""
         self._entries, self._tracked, self._reads = [], {}, {}
         self._spent = False
+
+
+def read_variable(params, out):
+    """The Variable that a recorded op read with a float result (``var_read``), or None."""
+    if out is not None and "var" in params and out.dtype.is_float:
+        return params["var"]
+    return None
 
 
 class stop_recording:

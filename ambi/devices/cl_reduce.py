@@ -107,13 +107,14 @@ def _launch_reduce(dev, x, out, dtype, kept, red, parts, rc, r, spec, fused=None
         ndim = max(cg.MAXDIM, len(shape))
         bufs, extra = [a.buf for a in x], cl.element_ints(x, shape, ndim)
         load, body_key = cg.element_value(body, in_dtypes, value, ndim), (body, value, in_dtypes)
-    key = ("reduce", dtype, init, combine, nk, nr, vector, body_key, local)
-    k = cl.kernel(dev, key, lambda: ck.reduce_source(dtype, init, combine, nk, nr, vector,
-                                                     load, local), "reduce")
+    def build(local):
+        return cl.kernel(dev, ("reduce", dtype, init, combine, nk, nr, vector, body_key, local),
+                         lambda: ck.reduce_source(dtype, init, combine, nk, nr, vector, load,
+                                                  local), "reduce")
+    k = build(local)
     if k.max_local < local:  # this kernel cannot run groups that big: one item per chunk
-        local, key = 0, key[:-1] + (0,)
-        k = cl.kernel(dev, key, lambda: ck.reduce_source(dtype, init, combine, nk, nr, vector,
-                                                         load, 0), "reduce")
+        local = 0
+        k = build(local)
     cl_cache.launch(dev, k, (nout * parts * max(local, 1),),
                     bufs + [out.buf, nout, r, rc, parts] + flat + extra,
                     (local,) if local else None)
@@ -122,8 +123,6 @@ def _launch_reduce(dev, x, out, dtype, kept, red, parts, rc, r, spec, fused=None
 def argreduce_op(dev, op, args, params, types, spec):
     x, t = args[0], types[0]
     out = dev.empty(t.shape, t.dtype)
-    if out.size == 0:
-        return [out]
     if not x.shape or params["axis"] is None:  # over every element, flattened
         axis, r, rs = -1, x.size, 1
     else:

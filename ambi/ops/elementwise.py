@@ -56,6 +56,12 @@ def _divide(a, b):
     return np.true_divide(a, b, dtype=np.float64 if a.dtype == np.int64 else np.float32)
 
 
+def _own_float32(name):
+    """A template using ambi's own float32 ``name`` (``am_<name>_{T}`` in cl_codegen), and
+    OpenCL's builtin for other dtypes."""
+    return lambda ds, d: f"am_{name}_{{T}}({{0}})" if d is dt.float32 else f"{name}({{0}})"
+
+
 # -- unary ------------------------------------------------------------------------
 negative = unary("negative", np.negative, N, vjp=lambda g, x, out: (negative(g),),
                  cl="(-{0})",
@@ -80,10 +86,10 @@ sqrt = unary("sqrt", np.sqrt, vjp=lambda g, x, out: (divide(multiply(g, 0.5), ou
              cl="sqrt({0})",
              doc="Square root. ``am.sqrt([4.0])`` -> [2.]")
 sin = unary("sin", np.sin, vjp=lambda g, x, out: (multiply(g, cos(x)),),
-            cl=lambda ds, d: "am_sin_{T}({0})" if d is dt.float32 else "sin({0})",
+            cl=_own_float32("sin"),
             doc="Sine, radians.")
 cos = unary("cos", np.cos, vjp=lambda g, x, out: (negative(multiply(g, sin(x))),),
-            cl=lambda ds, d: "am_cos_{T}({0})" if d is dt.float32 else "cos({0})",
+            cl=_own_float32("cos"),
             doc="Cosine, radians.")
 tanh = unary("tanh", np.tanh, vjp=lambda g, x, out: (multiply(g, subtract(1, multiply(out, out))),),
              cl="tanh({0})",
