@@ -62,10 +62,17 @@ def test_help_for_each_command(command):
     assert code == 0 and out.startswith(f"usage: ambi {command}")
 
 
-def test_devices_lists_names():
+def test_devices_lists_each_device_with_its_verdict():
+    from ambi.devices import opencl
     code, out, _ = cli("devices")
-    assert code == 0 and out.splitlines() == [str(d) for d in am.devices()]
-    assert out.splitlines()[0] == "cpu"
+    lines = out.splitlines()
+    assert lines[0].startswith("cpu: ")
+    named = [ln.split(":", 2)[0] + ":" + ln.split(":", 2)[1] for ln in lines[1:]
+             if ln.startswith("opencl:")]
+    assert named == [d.name for d in opencl.found()]
+    assert code == (0 if len(am.devices()) == 1 + len(named) else 1)
+    for d in am.devices()[1:]:
+        assert f"kernel parameters: {d.params}" in out
 
 
 def test_graph_prints_the_whole_script(tmp_path):

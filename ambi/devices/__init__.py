@@ -42,9 +42,12 @@ _scope = [CPU]
 
 
 def devices():
-    """Every device ambi can use: ``[str(d) for d in am.devices()]`` -> ``['cpu', 'opencl:0']``."""
+    """Every device ambi can use: ``[str(d) for d in am.devices()]`` -> ``['cpu', 'opencl:0']``.
+
+    OpenCL devices are listed once they pass ambi's conformance probe (``ambi devices``
+    shows the refused ones and why)."""
     from . import opencl
-    return [CPU, *opencl.found()]
+    return [CPU, *opencl.usable()]
 
 
 def get_device(name):
@@ -72,3 +75,27 @@ def device(name):
         yield _scope[-1]
     finally:
         _scope.pop()
+
+
+def report(check=False):
+    """``ambi devices``: each device found, its driver, the probe's verdict and the kernel
+    parameters it chose; with ``check``, the probe runs again and lists every check.
+    Returns (lines, every OpenCL device passed)."""
+    from . import opencl, probe
+    lines, ok = [CPU.describe()], True
+    for d in opencl.found():
+        try:
+            v = d.validate(force=check)
+        except DeviceError:
+            v, ok = d._verdict, False
+        lines += [d.describe(), f"    driver: {v.driver}",
+                  f"    probe: {'passed' if v.ok else 'refused'} in {v.seconds:.1f} s"
+                  f"{'' if check else ' (cached; --check runs it again)'}",
+                  f"    kernel parameters: {v.params}" if v.ok else f"    why: {d.refusal()}"]
+        if check:
+            lines += [f"    {'ok    ' if why is None else 'FAILED'} {label}"
+                      f" ({probe.SECONDS.get(label, 0):.1f} s){'' if why is None else ': ' + why}"
+                      for label, why in v.results.items()]
+    if not opencl.found():
+        lines.append(f"no OpenCL device: {opencl._missing}")
+    return lines, ok

@@ -9,9 +9,9 @@ Templates that call a scalar helper (``am_floordiv_{S}``) only render in scalar 
 
 On a CPU device (PoCL) one work-item per element is slow; kernels here give each
 work-item a contiguous chunk and, where every operand is a full tensor or a scalar of
-a non-bool dtype, load and compute ``16``-wide vectors (a 10-op chain ran 9x faster
-that way). Broadcast operands are read through index arithmetic on the output
-coordinates, since pyopencl.array does not broadcast.
+a non-bool dtype, load and compute vectors of the device's width (``cl_params``; at
+16 wide a 10-op chain ran 9x faster on PoCL). Broadcast operands are read through index
+arithmetic on the output coordinates, since pyopencl.array does not broadcast.
 """
 import re
 import weakref
@@ -20,7 +20,6 @@ from .. import dtypes as dt
 from ..errors import DeviceError
 from ..ir.ops_ir import ARG
 
-WIDTH = 16  # vector width: float16, int16, double16...
 MAXDIM = 6  # kernels take this many dims (fewer are padded with 1s), so one build fits all
 CTYPES = {"float32": "float", "float64": "double", "int32": "int", "int64": "long",
           "bool": "uchar"}

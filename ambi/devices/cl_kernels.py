@@ -9,7 +9,7 @@ vector loops and register blocks over packed panels; for GPUs, work-group trees 
 local memory and local-memory tiles.
 """
 from .. import dtypes as dt
-from .cl_codegen import WIDTH, ctype, helpers, preamble
+from .cl_codegen import ctype, helpers, preamble
 
 LOWEST = {"float": "-INFINITY", "double": "-INFINITY", "int": "INT_MIN", "long": "LONG_MIN"}
 HIGHEST = {"float": "INFINITY", "double": "INFINITY", "int": "INT_MAX", "long": "LONG_MAX"}
@@ -46,15 +46,16 @@ def reduce_source(dtype, init, combine, nk, nr, vector, load=None, local=0):
     """out[o*P + p] = combine over reduced index r in chunk p of output o.
 
     Kept dims (kd, ks) locate an output's base; reduced dims (rd, rs) its terms. With
-    ``vector`` the terms are contiguous (one reduced dim of stride 1) and loaded 16 at
-    a time, the few-work-items-each-a-chunk scheme that beat numpy on PoCL. With
+    ``vector`` (a width) the terms are contiguous (one reduced dim of stride 1) and loaded
+    that many at a time, the few-work-items-each-a-chunk scheme that beat numpy on PoCL. With
     ``local`` (a power of two) a work-group of that many items shares chunk p, item l
     taking terms l, l+local... (adjacent items read adjacent terms: coalesced on a GPU),
     then combines its partials as a tree in local memory. ``load`` (input params, int
     params, C code setting ``x`` from element index ``i``, dtypes) reduces a fused
     elementwise chain computed on the fly instead of reading ``in``.
     """
-    t, tv = ctype(dtype), ctype(dtype, WIDTH)
+    w = vector
+    t, tv = ctype(dtype), ctype(dtype, w)
     inputs, extra, code, dtypes = load or ([f"__global const {t}* in"], [],
                                            f"{t} x = in[i];", [dtype])
     kd, ks, rd, rs = _names("kd", nk), _names("ks", nk), _names("rd", nr), _names("rs", nr)
@@ -70,12 +71,12 @@ def reduce_source(dtype, init, combine, nk, nr, vector, load=None, local=0):
     body += ["  int o = g / P, p = g % P, r0 = p * rc, r1 = min(r0 + rc, R);\n",
              _decode("o", kd, ks, "base"), f"  {t} acc = {init};\n"]
     if vector:
-        lanes = "".join(f"  acc = {comb('acc', f'va.s{i:x}')};\n" for i in range(WIDTH))
+        lanes = "".join(f"  acc = {comb('acc', f'va.s{i:x}')};\n" for i in range(w))
         # two accumulators: the adds of one wait on each other (4 cycles each)
         body.append(f"  int r = r0;\n  {tv} va = ({tv})({init}), vb = va;\n"
-                    f"  for (; r + {2 * WIDTH} <= r1; r += {2 * WIDTH}) {{\n"
-                    f"    {tv} x = vload{WIDTH}(0, in + base + r);\n"
-                    f"    {tv} y = vload{WIDTH}(0, in + base + r + {WIDTH});\n"
+                    f"  for (; r + {2 * w} <= r1; r += {2 * w}) {{\n"
+                    f"    {tv} x = vload{w}(0, in + base + r);\n"
+                    f"    {tv} y = vload{w}(0, in + base + r + {w});\n"
                     f"    va = {comb('va', 'x')};\n    vb = {comb('vb', 'y')};\n  }}\n"
                     f"  va = {comb('va', 'vb')};\n{lanes}"
                     f"  for (; r < r1; r++) {{\n    {t} x = in[base + r];\n"
@@ -123,14 +124,20 @@ def pack_source(dtype, side, block):
     # + l] = B[k, jb*block + l]
     src_index = "(long)q * rows * cols + (long)i * cols + k" if side == "a" else \
         "(long)q * rows * cols + (long)k * cols + i"
+    lim = "rows" if side == "a" else "cols"
+    # a unit is one run of {block} elements of P: its (matrix, panel, k) is decoded once
     return preamble([dtype]) + f"""__kernel void pack(__global const {t}* X, __global {t}* P,
-    int n, int chunk, int rows, int cols, int inner, int padded) {{
-  int g0 = get_global_id(0) * chunk, g1 = min(g0 + chunk, n);
-  for (int g = g0; g < g1; g++) {{
-    int r = g % {block}, q = g / {block}, k = q % inner; q /= inner;
+    int units, int chunk, int rows, int cols, int inner, int padded) {{
+  int u0 = get_global_id(0) * chunk, u1 = min(u0 + chunk, units);
+  for (int u = u0; u < u1; u++) {{
+    int k = u % inner, q = u / inner;
     int blk = q % (padded / {block}); q /= padded / {block};
-    int i = blk * {block} + r;
-    P[g] = i < {'rows' if side == 'a' else 'cols'} ? X[{src_index}] : ({t})0;
+    int i0 = blk * {block}, live = min({block}, {lim} - i0);
+    __global {t}* dst = P + (long)u * {block};
+    for (int r = 0; r < {block}; r++) {{
+      int i = i0 + r;
+      dst[r] = r < live ? X[{src_index}] : ({t})0;
+    }}
   }}
 }}
 """, ["buf", "buf"] + ["int"] * 6

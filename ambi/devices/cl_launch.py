@@ -14,13 +14,14 @@ def kernel(dev, key, make, name):
     entry = _entries.get((id(dev.ctx), key))
     if entry is None:
         src, kinds = make()
-        entry = _entries[(id(dev.ctx), key)] = cl_cache.kernel(dev.ctx, src, name, kinds)
+        entry = _entries[(id(dev.ctx), key)] = cl_cache.kernel(dev.ctx, src, name, kinds,
+                                                                key[0])
     return entry
 
 
 def grid(dev, n, min_chunk=1024):
-    """(work-items, items each): on a CPU a few contiguous chunks; on a GPU one each."""
-    if dev.kernels == "gpu":
+    """(work-items, items each): a few contiguous chunks per compute unit, or one each."""
+    if dev.params.grid == "item":
         return max(n, 1), 1
     chunk = max(min_chunk, -(-n // (dev.compute_units * 8)))
     return max(1, -(-n // chunk)), chunk

@@ -15,7 +15,8 @@ from ..ir.types import norm_axis
 from . import cl_cache, cl_codegen as cg, cl_kernels as ck, cl_launch as cl
 from .cl_reduce import argreduce_op, reduce_op
 
-MATMUL_BLOCK = (8, 16)  # rows x columns of C per work-item (NOTES: 8x16 was best on PoCL)
+MATMUL_ROWS = 8  # rows of C per work-item; columns: the device's vector width (NOTES: 8x16
+                 # was best on PoCL)
 
 
 def run(dev, op, args, params, types):
@@ -43,7 +44,7 @@ def has_kernel(op):
 
 def elementwise(dev, body, outs, args, types):
     """One kernel for an elementwise ``body`` (one op eagerly, or a fused chain)."""
-    key = (id(dev), dev.kernels, body, outs, *[(a.shape, a.dtype) for a in args])
+    key = (id(dev), dev.params, body, outs, *[(a.shape, a.dtype) for a in args])
     plan = _plans.get(key)
     if plan is None:
         if len(_plans) >= PLANS_KEEP:
@@ -70,11 +71,13 @@ def _elementwise_plan(dev, body, outs, args, types):
     in_dtypes = tuple(a.dtype for a in args)
     modes = tuple("full" if a.shape == shape else "scalar" if a.size == 1 else "strided"
                   for a in args)
-    if (dev.kernels == "cpu" and n >= cl.VECTOR_MIN and "strided" not in modes
+    width = dev.params.width
+    if (dev.params.grid == "chunk" and width and n >= cl.VECTOR_MIN and "strided" not in modes
             and cg.vectorizable(body, in_dtypes)):
-        k = cl.kernel(dev, ("ew", body, outs, in_dtypes, modes), lambda: cg.elementwise_source(
-            body, in_dtypes, outs, modes, cg.WIDTH), "elementwise")
-        g, chunk = cl.grid(dev, n // cg.WIDTH, 64)
+        k = cl.kernel(dev, ("ew", body, outs, in_dtypes, modes, width),
+                      lambda: cg.elementwise_source(body, in_dtypes, outs, modes, width),
+                      "elementwise")
+        g, chunk = cl.grid(dev, n // width, 64)
         return k, (g,), [n, chunk]
     ndim = max(cg.MAXDIM, len(shape))
     k = cl.kernel(dev, ("ew", body, outs, in_dtypes, ndim), lambda: cg.elementwise_source(
@@ -164,7 +167,7 @@ def matmul_op(dev, op, args, params, types, spec):
     sa = cl.pad(cl.broadcast_strides(a.shape[:-2], batch), nb, 0)
     sb = cl.pad(cl.broadcast_strides(b.shape[:-2], batch), nb, 0)
     items = ck.TILE // ck.PER_ITEM
-    if dev.kernels == "gpu" and dev.max_local >= items * items:  # local-memory tiles
+    if dev.params.matmul == "tiled" and dev.max_local >= items * items:  # local-memory tiles
         k = cl.kernel(dev, ("tiled_matmul", t.dtype, nb),
                       lambda: ck.tiled_matmul_source(t.dtype, nb), "matmul")
         if k.max_local >= items * items:  # else the CPU shape below, which any device runs
@@ -173,7 +176,7 @@ def matmul_op(dev, op, args, params, types, spec):
                             [a.buf, b.buf, out.buf, m, n, kk] + cl.pad(list(batch), nb, 1)
                             + sa + sb, (items, items, 1))
             return [out]
-    rows, width = MATMUL_BLOCK
+    rows, width = MATMUL_ROWS, dev.params.width or 4
     ap, mp = _pack(dev, a, "a", rows, m, kk)
     bp, np_ = _pack(dev, b, "b", width, kk, n)
     k = cl.kernel(dev, ("matmul", t.dtype, nb, rows, width),
@@ -193,8 +196,9 @@ def _pack(dev, x, side, block, rows, cols):
     if p.size:
         k = cl.kernel(dev, ("pack", x.dtype, side, block),
                       lambda: ck.pack_source(x.dtype, side, block), "pack")
-        g, chunk = cl.grid(dev, p.size)
-        cl_cache.launch(dev, k, (g,), [x.buf, p.buf, p.size, chunk, rows, cols, inner, padded])
+        units = p.size // block
+        g, chunk = cl.grid(dev, units, min_chunk=64)
+        cl_cache.launch(dev, k, (g,), [x.buf, p.buf, units, chunk, rows, cols, inner, padded])
     return p, padded
 
 

@@ -11,6 +11,7 @@ from . import cl_cache, cl_codegen as cg, cl_kernels as ck, cl_launch as cl
 
 TREE_LOCAL = 256  # work-group size of GPU tree reductions (at most the device's limit)
 TREE_MAX_OUTPUTS_PER_UNIT = 64  # more outputs than this per compute unit: one item each
+ALIGN = 16  # chunks of terms start at multiples of this (the widest vector load)
 
 def _merge(dims):
     """Drop size-1 dims and merge neighbours that are contiguous with each other."""
@@ -44,8 +45,13 @@ def fused_reduce(dev, graph, op, args, params, types):
     the reduction kernel, so its result never exists in memory (cl_graph merges them)."""
     body, outs = cg.body_of(graph)
     shape = graph.out_type(graph.outputs[0]).shape
+    return [reduce_body(dev, body, outs[0], shape, op, args, params, types[0])]
+
+
+def reduce_body(dev, body, value, shape, op, args, params, t):
+    """Reduce ``value`` of an elementwise ``body`` over ``args`` (a chain of ``shape``)."""
     kept, red = _split(shape, norm_axes(params["axis"], len(shape), op.name))
-    return [_reduce(dev, args, types[0], kept, red, op.cl, (body, outs[0], shape))]
+    return _reduce(dev, args, t, kept, red, op.cl, (body, value, shape))
 
 
 def merges_into_reduction(dev, shape, axis):
@@ -53,7 +59,13 @@ def merges_into_reduction(dev, shape, axis):
     plain reduction would use vector loads (CPU devices, contiguous terms, many)."""
     kept, red = _split(shape, norm_axes(axis, len(shape), "reduce"))
     r = cl.size([s for s, _ in red])
-    return not (dev.kernels == "cpu" and len(red) == 1 and red[0][1] == 1 and r >= cl.VECTOR_MIN)
+    return not _vector_loads(dev, red, r)
+
+
+def _vector_loads(dev, red, r):
+    """Chunked reductions load contiguous terms as vectors, when there are many."""
+    return (dev.params.reduce == "chunk" and dev.params.width > 0 and len(red) == 1
+            and red[0][1] == 1 and r >= cl.VECTOR_MIN)
 
 
 def _reduce(dev, x, t, kept, red, spec, fused=None):
@@ -71,7 +83,7 @@ def _reduce(dev, x, t, kept, red, spec, fused=None):
     if nout < workers and r >= 8192:
         parts = min(-(-workers // nout), r // 4096)
     rc = -(-r // parts)
-    rc = -(-rc // cg.WIDTH) * cg.WIDTH
+    rc = -(-rc // ALIGN) * ALIGN
     parts = -(-r // rc) if r else 1
     target = out if parts == 1 else dev.empty((nout * parts,), t.dtype)
     _launch_reduce(dev, x, target, t.dtype, kept, red, parts, rc, r, spec, fused)
@@ -84,7 +96,7 @@ def _reduce(dev, x, t, kept, red, spec, fused=None):
 def tree_size(dev, nout):
     """Work-group size of a tree reduction, or 0 for one work-item per output chunk: GPU
     kernels use trees unless the outputs alone give every work-item one."""
-    if dev.kernels != "gpu" or nout >= dev.compute_units * TREE_MAX_OUTPUTS_PER_UNIT:
+    if dev.params.reduce != "tree" or nout >= dev.compute_units * TREE_MAX_OUTPUTS_PER_UNIT:
         return 0
     return 1 << (min(TREE_LOCAL, dev.max_local).bit_length() - 1)
 
@@ -94,8 +106,7 @@ def _launch_reduce(dev, x, out, dtype, kept, red, parts, rc, r, spec, fused=None
     combine = ck.by_kind(spec["combine"], dtype)
     nout = out.size // parts
     local = tree_size(dev, nout)
-    vector = (fused is None and dev.kernels == "cpu" and len(red) == 1 and red[0][1] == 1
-              and r >= cl.VECTOR_MIN)
+    vector = dev.params.width if (fused is None and _vector_loads(dev, red, r)) else 0
     # one reduced dim (the common case) gets its own build, with no index decoding
     nk, nr = max(cg.MAXDIM, len(kept)), 1 if len(red) == 1 else max(cg.MAXDIM, len(red))
     kept, red = cl.pad(kept, nk, (1, 0)), cl.pad(red, nr, (1, 0))

@@ -6,6 +6,7 @@ every device of every platform, in platform order, is ``opencl:N``; ``opencl:cpu
 asking for an OpenCL device raises a DeviceError that says what to install.
 """
 import math
+import os
 import weakref
 
 import numpy as np
@@ -14,7 +15,7 @@ from .. import config, dtypes as dt
 from ..core import EagerTensor, _Readable, convert_operands, to_numpy
 from ..errors import DeviceError, RunError
 from ..ir.types import TensorType
-from . import CPU, Device, _scope, cl_ops
+from . import CPU, Device, _scope, cl_ops, icd, probe
 
 INSTALL_HINT = ("install an OpenCL driver: `pip install pocl-binary-distribution` gives an "
                 "OpenCL CPU device with no system packages (GPU vendors ship their own "
@@ -35,6 +36,10 @@ def found():
 
 
 def _discover():
+    # before any OpenCL driver loads: ambi's own PoCL cache (a crash can leave broken
+    # builds there, which the probe then removes) and the runtimes ambi installs itself
+    os.environ["POCL_CACHE_DIR"] = str(probe.cache_dir() / "pocl")
+    icd.register_runtimes()
     try:
         import pyopencl as cl
     except ImportError as e:
@@ -49,21 +54,30 @@ def _discover():
             cl_devs = p.get_devices()
         except cl.Error:
             continue  # a platform with no usable device
-        devs += [CLDevice(f"opencl:{len(devs) + i}", d) for i, d in enumerate(cl_devs)]
+        devs += [CLDevice(len(devs) + i, d) for i, d in enumerate(cl_devs)]
     return devs, None if devs else "the OpenCL platforms found have no devices"
 
 
 def lookup(name):
-    """``"opencl:N"``, ``"opencl:cpu"`` or ``"opencl:gpu"`` -> the CLDevice, or a DeviceError."""
+    """``"opencl:N"``, ``"opencl:cpu"`` or ``"opencl:gpu"`` -> the validated CLDevice, or a
+    DeviceError (``opencl:cpu`` is the first CPU device that passes the probe)."""
     devs = found()
     if not devs:
         raise DeviceError(f"device {name!r} needs OpenCL, but {_missing}; {INSTALL_HINT}")
     which = name.split(":", 1)[1]
-    for d in devs:
-        if d.name == name or d.type == which:
-            return d
-    raise DeviceError(f"no OpenCL device {name!r}; found: "
-                      + ", ".join(f"{d.name} ({d.type})" for d in devs))
+    named = [d for d in devs if d.name == name]
+    typed = [d for d in devs if d.type == which]
+    if not named and not typed:
+        raise DeviceError(f"no OpenCL device {name!r}; found: "
+                          + ", ".join(f"{d.name} ({d.type})" for d in devs))
+    for d in named or [d for d in typed if d.usable()] or typed[:1]:
+        d.validate()  # a refused device raises its refusal here
+        return d
+
+
+def usable():
+    """The OpenCL devices that passed ambi's conformance probe."""
+    return [d for d in found() if d.usable()]
 
 
 class CLDevice(Device):
@@ -71,18 +85,16 @@ class CLDevice(Device):
 
     rewrites = ("fuse",)  # one kernel per elementwise chain: intermediates stay in registers
 
-    def __init__(self, name, cl_device):
+    def __init__(self, index, cl_device):
         import pyopencl as cl
-        super().__init__(name, "opencl")
+        super().__init__(f"opencl:{index}", "opencl")
+        self.index = index
         self.cl_device = cl_device
         self.type = "gpu" if cl_device.type & cl.device_type.GPU else (
             "cpu" if cl_device.type & cl.device_type.CPU else "other")
         self.is_cpu = self.type == "cpu"
-        # How its kernels are shaped (cl_ops, cl_kernels), "cpu" or "gpu": chunks per
-        # work-item and vector loads, or an element per work-item, work-group trees and
-        # local-memory tiles. By device type, unless AMBI_CL_KERNELS says otherwise (the
-        # tests run the GPU shapes on PoCL that way).
-        self.kernels = config.CL_KERNELS or ("cpu" if self.is_cpu else "gpu")
+        # How its kernels are shaped (cl_params), chosen by the conformance probe
+        self._params = self._verdict = None
         self.max_local = cl_device.max_work_group_size
         self.fp64 = "cl_khr_fp64" in cl_device.extensions
         self.compute_units = cl_device.max_compute_units
@@ -97,9 +109,47 @@ class CLDevice(Device):
         d = self.cl_device
         return f"{self.name}: {d.name.strip()} ({self.type}, {d.platform.name.strip()})"
 
+    # -- the conformance probe ------------------------------------------------------------
+    def validate(self, force=False):
+        """This device's probe verdict (cached per driver); a DeviceError if refused."""
+        if self._verdict is None or force:
+            self._verdict = probe.verdict(self, self.index, force)
+            self._params = self._verdict.params
+            if config.DEBUG >= 1:
+                print(f"[ambi] {self.name} kernel parameters: "
+                      f"{self._params or 'refused'} ({self._verdict.driver})")
+        if not self._verdict.ok:
+            raise DeviceError(self.refusal())
+        return self._verdict
+
+    def refusal(self):
+        v = self._verdict
+        return (f"{self.describe()} failed ambi's conformance probe ({v.driver}): {v.reason}; "
+                f"{probe.ADVICE}. `ambi devices --check` runs the probe again")
+
+    def usable(self):
+        try:
+            self.validate()
+            return True
+        except DeviceError:
+            return False
+
+    @property
+    def params(self):
+        """The kernel parameters the probe chose (``cl_params.KernelParams``)."""
+        if self._params is None:
+            self.validate()
+        return self._params
+
+    @params.setter
+    def params(self, value):  # the tests run other validated variants this way
+        self._params = value
+
     @property
     def ctx(self):
         if self._ctx is None:
+            if self._params is None:
+                self.validate()  # never compute on a device that has not passed
             import pyopencl as cl
             self._ctx = cl.Context([self.cl_device])
             self._queue = cl.CommandQueue(self._ctx)

@@ -12,6 +12,7 @@ import traceback
 import warnings
 
 import ambi as am
+from ambi.devices import report as devices_report
 from ambi.errors import _loc_override
 
 from . import run_source
@@ -137,8 +138,9 @@ def cmd_exec(args):
 
 
 def cmd_devices(args):
-    for d in am.devices():
-        print(str(d))
+    lines, ok = devices_report(check=args.check)
+    print("\n".join(lines))
+    return OK if ok else RUNTIME
 
 
 # -- the parser -------------------------------------------------------------------------
@@ -156,7 +158,10 @@ def build_parser():
     _graph_parser(sub, common)
     _check_parser(sub, common)
     _exec_parser(sub, common)
-    d = sub.add_parser("devices", parents=[common], help="list the devices, one a line")
+    d = sub.add_parser("devices", parents=[common],
+                       help="list the devices with their drivers and probe verdicts")
+    d.add_argument("--check", action="store_true",
+                   help="run the OpenCL conformance probe again and list every check")
     d.set_defaults(func=cmd_devices)
     return p
 

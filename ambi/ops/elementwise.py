@@ -70,7 +70,8 @@ abs = unary("abs", np.absolute, N, vjp=lambda g, x, out: (multiply(g, sign(x)),)
             cl={"f": "fabs({0})", "i": "({0} < 0 ? -{0} : {0})"},
             doc="|x|. ``am.abs([-1.5])`` -> [1.5]")
 sign = unary("sign", np.sign, N, vjp=grads.zero_grads,
-             cl={"f": "(isnan({0}) ? {0} : sign({0}))",
+             # + 0: OpenCL's sign(-0.0) is -0.0, numpy's is 0.0
+             cl={"f": "(isnan({0}) ? {0} : sign({0}) + ({T})0)",
                  "i": "({0} > 0 ? ({T})1 : ({0} < 0 ? ({T})-1 : ({T})0))"},
              doc="-1, 0 or 1 (nan stays nan). ``am.sign([-3])`` -> [-1]")
 exp = unary("exp", np.exp, vjp=lambda g, x, out: (multiply(g, out),),
@@ -91,8 +92,16 @@ sin = unary("sin", np.sin, vjp=lambda g, x, out: (multiply(g, cos(x)),),
 cos = unary("cos", np.cos, vjp=lambda g, x, out: (negative(multiply(g, sin(x))),),
             cl=_own_float32("cos"),
             doc="Cosine, radians.")
+def _tanh_cl(in_dtypes, out_dtype):
+    """numpy's tanh is exactly ±1 from |x| >= 10 (float32) or 19 (float64); OpenCL's
+    stops at 0.99999994, also for ±inf. Between, both are within a unit in the last
+    place of the true value."""
+    limit = "10.0f" if out_dtype is dt.float32 else "19.0"
+    return f"(fabs({{0}}) >= {limit} ? copysign(({{T}})1, {{0}}) : tanh({{0}}))"
+
+
 tanh = unary("tanh", np.tanh, vjp=lambda g, x, out: (multiply(g, subtract(1, multiply(out, out))),),
-             cl="tanh({0})",
+             cl=_tanh_cl,
              doc="Hyperbolic tangent.")
 floor = unary("floor", np.floor, vjp=grads.zero_grads,
               cl="floor({0})",

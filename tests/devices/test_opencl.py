@@ -160,7 +160,8 @@ def test_debug_level_4_prints_kernel_source(cl_device):
 
 def test_no_platform_keeps_cpu_and_explains_what_to_install(tmp_path):
     # pyopencl's wheel points its ICD loader at the PoCL it ships (PYOPENCL_HOME, set on
-    # import) and at OCL_ICD_VENDORS: aim both at an empty directory.
+    # import) and at OCL_ICD_VENDORS: aim both at an empty directory, and keep ambi from
+    # adding Intel's runtime from the environment's lib/.
     script = textwrap.dedent(f"""
         import os, pyopencl
         os.environ["PYOPENCL_HOME"] = {str(tmp_path)!r}
@@ -173,7 +174,7 @@ def test_no_platform_keeps_cpu_and_explains_what_to_install(tmp_path):
         except am.errors.DeviceError as e:
             print(e)
     """)
-    env = {**os.environ, "OCL_ICD_VENDORS": str(tmp_path)}
+    env = {**os.environ, "OCL_ICD_VENDORS": str(tmp_path), "AMBI_NO_INTEL_OPENCL": "1"}
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
                          text=True, timeout=120)
     assert out.returncode == 0, out.stderr

@@ -1,0 +1,49 @@
+"""How a device's OpenCL kernels are shaped: the parameters the conformance probe chooses.
+
+Each field picks a variant of one part of the generated code. The probe
+(``cl_probe``) runs every variant on small inputs with known answers, keeps those that
+pass, times the survivors and records the fastest per field; ``CLDevice.params`` holds
+the result. No vendor name or device type decides.
+
+- ``grid`` (``chunk`` | ``item``): elementwise, copy, window and random kernels give
+  each work-item a contiguous chunk (a few per compute unit, vector code where it
+  applies), or one element each.
+- ``width`` (16, 8, 4, 0): the vector width of elementwise code, of vector reduction
+  loads and of matmul register blocks; 0 is scalar code only.
+- ``reduce`` (``chunk`` | ``tree``): a work-item per chunk of terms (vector loads when
+  they are contiguous), or a work-group per chunk combining as a tree in local memory.
+- ``matmul`` (``blocked`` | ``tiled``): packed panels with an 8 x width register block
+  per work-item, or 64x64 tiles staged in local memory.
+"""
+from dataclasses import asdict, dataclass, replace
+
+WIDTHS = (16, 8, 4, 0)  # widest first: the probe narrows until one passes
+
+
+@dataclass(frozen=True)
+class KernelParams:
+    grid: str = "chunk"
+    width: int = 16
+    reduce: str = "chunk"
+    matmul: str = "blocked"
+
+    def to_json(self):
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, d):
+        return cls(**{k: d[k] for k in ("grid", "width", "reduce", "matmul")})
+
+    def with_width(self, width):
+        """These parameters at another vector width (blocked matmul needs vectors)."""
+        return replace(self, width=width,
+                       matmul="tiled" if width == 0 and self.matmul == "blocked" else self.matmul)
+
+    def __str__(self):
+        return (f"grid={self.grid} width={self.width} reduce={self.reduce} "
+                f"matmul={self.matmul}")
+
+
+CPU_SHAPE = KernelParams()                                  # PoCL's best, measured (NOTES.md)
+GPU_SHAPE = KernelParams("item", 0, "tree", "tiled")        # coalesced, work-group shaped
+PRESETS = {"cpu": CPU_SHAPE, "gpu": GPU_SHAPE}
