@@ -9,6 +9,7 @@ import numpy as np
 from . import devices, dtypes as dt
 from .errors import AmbiError, DTypeError, RunError, ShapeError, TracingError, user_loc
 from .ir.types import TensorType
+from .threadstate import PUSHED, ThreadStack
 
 
 class Tensor:
@@ -99,7 +100,8 @@ class SymbolicTensor(Tensor):
 
     @property
     def name(self):
-        return f"{self.trace.graph[self.node]['name']}:{self.out}"
+        node = self.trace.graph.nx.nodes.get(self.node)  # None: a pass removed it
+        return f"{node['name'] if node else self.trace.graph.name}:{self.out}"
 
     def __repr__(self):
         return f'ambi.Tensor("{self.name}", shape={self.shape}, dtype={self.dtype})'
@@ -121,22 +123,28 @@ class SymbolicTensor(Tensor):
         return id(self)
 
 
-# -- the mode stack -----------------------------------------------------------------
-_traces = []  # innermost last; empty means eager
-_tapes = []   # active recorders (autodiff's GradientTape): each sees every primitive bound
+# -- the mode stack (one per thread, as in TensorFlow 2) ----------------------------
+_traces = ThreadStack()  # innermost last; empty means eager
+_tapes = ThreadStack()   # active recorders (autodiff's GradientTape): each sees every op bound
 
 
 def bind(op, operands, params):
     """Run or record one op in the current mode. The only eager/graph switch."""
+    if not PUSHED[0] and op.decompose is None:  # no trace, tape or scope in any thread
+        try:
+            return eager_process(op, operands, params, devices.CPU)
+        except AmbiError as e:
+            raise e.with_loc(user_loc()) from None
+    traces = _traces.items
     if op.decompose is not None:  # composites see tensors, as primitives' rules do
-        trace = _traces[-1] if _traces else None
+        trace = traces[-1] if traces else None
         operands = convert_operands(op, operands, trace.to_symbolic if trace else to_eager)
         return op.decompose(*operands, **params)
     try:
-        if _tapes:
+        if _tapes.items:
             return _bind_recorded(op, operands, params)
-        if _traces:
-            return _traces[-1].process(op, operands, params)
+        if traces:
+            return traces[-1].process(op, operands, params)
         return eager_process(op, operands, params)
     except AmbiError as e:
         raise e.with_loc(user_loc()) from None
@@ -162,17 +170,19 @@ def convert_operands(op, operands, convert):
 
 def executing_eagerly():
     """True unless a function is being traced: ``am.executing_eagerly()``."""
-    return not _traces
+    return not _traces.items
 
 
 def current_trace():
-    return _traces[-1] if _traces else None
+    traces = _traces.items
+    return traces[-1] if traces else None
 
 
-def eager_process(op, operands, params):
+def eager_process(op, operands, params, scope=None):
     """Eager: check dtypes, run the numpy kernel now, wrap the result."""
-    if devices._scope[-1] is not devices.CPU:
-        return devices._scope[-1].eager_process(op, operands, params)
+    scope = scope or devices._scope.items[-1]
+    if scope is not devices.CPU:
+        return scope.eager_process(op, operands, params)
     vals, dts = [], []
     for i, x in enumerate(operands):
         if type(x) is not EagerTensor:

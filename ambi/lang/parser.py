@@ -7,6 +7,7 @@ inside ``( )`` and ``[ ]``, and remembers which brackets are open, so an error a
 end of the file can say which block was never closed.
 """
 import pathlib
+import threading
 
 from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
@@ -70,6 +71,9 @@ class Postlexer:
 
 _POSTLEX = Postlexer()
 _PARSERS = {}
+# One parse at a time: the postlexer and the compiler (a transformer) hold the state of
+# the parse in progress. Parsing is pure Python, so threads lose no parallelism to it.
+LOCK = threading.RLock()
 
 
 def parser(transformer=None):
@@ -98,12 +102,13 @@ def parse(text, filename="<script>", transformer=None):
     """
     if not text.endswith("\n"):
         text += "\n"
-    try:
-        return _raw_parse(text, transformer)
-    except UnexpectedInput as e:
-        raise syntax_error(e, text, filename, transformer) from None
-    except VisitError as e:  # what a transformer method raised
-        raise e.orig_exc from None
+    with LOCK:
+        try:
+            return _raw_parse(text, transformer)
+        except UnexpectedInput as e:
+            raise syntax_error(e, text, filename, transformer) from None
+        except VisitError as e:  # what a transformer method raised
+            raise e.orig_exc from None
 
 
 def loc_at(text, filename, line, col):
@@ -232,7 +237,7 @@ _LABELS = {}  # per parser: its LALR state numbers are its own
 
 def _label_table(transformer=None):
     key = id(transformer)
-    if key not in _LABELS:
+    if key not in _LABELS:  # built under parse()'s LOCK
         table = _LABELS[key] = {}
         for label, examples in _EXAMPLES.items():
             for text in examples:
