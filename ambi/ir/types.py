@@ -1,6 +1,5 @@
 """TensorType (shape, dtype) and the shape helpers that op rules share."""
 import math
-import operator
 
 from ..errors import ArgumentError, ShapeError
 
@@ -47,22 +46,10 @@ def broadcast_shapes(a, b, op="broadcast"):
 
 
 def as_shape(value, op):
-    """A shape argument (ints, scalar int tensors, or a 1-D int array) -> tuple of ints."""
-    if isinstance(value, (list, tuple)):
-        items = value
-    elif len(getattr(value, "shape", ())) == 1:
-        items = list(value)
-    else:
-        items = (value,)
-    try:
-        if any(isinstance(d, bool) for d in items):
-            raise TypeError
-        dims = tuple(operator.index(d) for d in items)
-    except TypeError:  # a symbolic tensor raises its own TracingError, which says why
-        raise ArgumentError(f"{op}: shape must be a list of ints, not {value!r}") from None
-    if any(d < 0 for d in dims):
-        raise ArgumentError(f"{op}: shape must be a list of non-negative ints, not {value!r}")
-    return dims
+    """A shape argument (ints, scalar int tensors, or a 1-D int array) -> tuple of ints,
+    by the ``shape`` param kind's check (``ambi.ir.params``)."""
+    from .params import static_shape
+    return static_shape(value, op)
 
 
 def norm_axis(axis, ndim, op):
