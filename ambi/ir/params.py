@@ -162,9 +162,9 @@ def _resolve(names):
     from ..variables import Variable
     from .graph import Graph
     from .types import TensorType
-    table = {"ndarray": np.ndarray, "Graph": Graph, "TensorType": TensorType,
-             "Variable": Variable, "str": str}
-    return tuple(table[n] for n in names)
+    table = {"ndarray": (np.ndarray, np.generic), "Graph": (Graph,),
+             "TensorType": (TensorType,), "Variable": (Variable,)}
+    return tuple(c for n in names for c in table[n])
 
 
 def _template(v):
@@ -212,7 +212,7 @@ KINDS = {
     "index": (_index, "an index of ints, slices, None and ..."),
     "template": (_template, "a tuple of strings and None"),
     "name": (_name, "a string or None"),
-    "array": (_instance("ndarray"), "a numpy array"),
+    "array": (_instance("ndarray"), "a numpy array or scalar"),
     "graph": (_instance("Graph"), "a graph"),
     "tensor_type": (_instance("TensorType"), "a TensorType"),
     "variable": (_instance("Variable"), "an am.Variable"),
@@ -231,7 +231,7 @@ def check_one(opname, key, kind, value):
 
 
 def _show(v):
-    if hasattr(v, "shape") and not isinstance(v, np.ndarray):
+    if hasattr(v, "shape") and not isinstance(v, (np.ndarray, np.generic)):
         return f"a tensor of shape {tuple(v.shape)}"
     r = repr(v)
     return r if len(r) <= 60 else r[:57] + "..."
