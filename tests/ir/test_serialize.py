@@ -347,7 +347,7 @@ def edit_cases():
         "int overflow": (set_(node("while", "params", "body_graph", "graph", "nodes", 1,
                                    "params", "value", "array", "data", 0), 2 ** 40), "fit"),
         "bad tag": (set_(node("const", "params", "value"), {"pickle": "..."}), "exactly one"),
-        "bad subgraph": (set_(node("cond", "params", "true_graph"), 3), "true_graph. must be a graph"),
+        "bad subgraph": (set_(node("cond", "params", "true_graph"), 3), "must be a graph"),
         "branch inputs": (set_(node("cond", "params", "n_true"), 0), "takes"),
         "inputs": (set_(lambda d: ["graph", "inputs"], [0]), "every arg node"),
         "template": (set_(node("print", "params", "template"), [None, None]), "template"),
