@@ -269,12 +269,21 @@ def to_numpy(x, dtype=None, asked=False):
         return np.asarray(x), have
     try:
         arr = np.asarray(x)
-    except ValueError:
-        raise ShapeError(f"nested lists of uneven lengths cannot make a tensor: {x!r}") from None
+    except ValueError as e:
+        if "number of dimension" in str(e):  # numpy's limit: 64 axes
+            raise ShapeError("lists nested more than 64 deep cannot make a tensor: a tensor "
+                             "has at most 64 axes") from None
+        raise ShapeError(f"nested lists of uneven lengths cannot make a tensor: "
+                         f"{_short(x)}") from None
     if arr.dtype == object or arr.dtype.kind not in "biuf":
         raise DTypeError(f"cannot make a tensor from {type(x).__name__} {x!r}")
     target = dtype or _literal_dtype(arr)
     return _adopt(arr, target, x, asked), target
+
+
+def _short(x):
+    r = repr(x)
+    return r if len(r) <= 80 else r[:77] + "..."
 
 
 def _literal_dtype(arr):

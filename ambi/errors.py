@@ -59,8 +59,8 @@ def user_loc(depth=2):
     f = sys._getframe(depth)
     while f is not None and _is_internal(f.f_code.co_filename):
         f = f.f_back
-    if f is None or f.f_code.co_filename.startswith(_PREFIXES):
-        return None
+    if f is None or f.f_code.co_filename.startswith(_PREFIXES + ("<frozen ",)):
+        return None  # installed code, or `python -m`'s frozen runpy
     pos = _frame_col(f)
     return SourceLoc(f.f_code.co_filename, f.f_lineno, pos)
 

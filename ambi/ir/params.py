@@ -58,11 +58,22 @@ def _ints(v, lo=None):
     if hasattr(v, "shape") and len(v.shape) != 1:
         raise Bad
     v = _const_value(v)
+    if _is_symbolic(v):
+        raise Bad(COMPUTED)
     try:
         items = list(v)
     except (TypeError, AmbiError):
         raise Bad from None
     return tuple(_int(static_int(x), lo) for x in items)
+
+
+COMPUTED = ("its value is computed inside the graph; shapes must be known when it is "
+            "traced: use Python ints, x.shape, or a loop over a known range")
+
+
+def _is_symbolic(v):
+    from ..core import SymbolicTensor
+    return isinstance(v, SymbolicTensor)
 
 
 def _const_value(v):
@@ -85,8 +96,7 @@ def static_int(x):
         value = _const_value(x)
         if value is not x and x.shape == ():
             return int(value)
-        raise Bad("a value computed inside the graph; shapes must be known when it is "
-                  "traced (use Python ints, x.shape, or a loop over a known range)")
+        raise Bad(COMPUTED)
     return x
 
 

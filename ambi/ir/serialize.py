@@ -163,17 +163,15 @@ def read_regular(path, limit, error):
     try:
         with open(path, "rb") as f:
             st = os.fstat(f.fileno())
-            if not stat.S_ISREG(st.st_mode):
-                raise error(f"{path}: not a regular file")
-            if st.st_size > limit:
-                raise error(f"{path}: the file is {st.st_size} bytes, more than the limit "
-                            f"of {limit}")
-            data = f.read(limit + 1)
+            size = st.st_size if stat.S_ISREG(st.st_mode) else None
+            data = f.read(limit + 1) if size is not None and size <= limit else b""
     except OSError as e:
         raise error(f"cannot read {path}: {e.strerror or e}") from None
     except ValueError as e:  # a NUL in the path
         raise error(f"cannot read {path!r}: {e}") from None
-    if len(data) > limit:  # it grew while we read
+    if size is None:
+        raise error(f"{path}: not a regular file")
+    if size > limit or len(data) > limit:  # len: it grew while we read
         raise error(f"{path}: the file is more than the limit of {limit} bytes")
     return data
 

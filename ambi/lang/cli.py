@@ -91,8 +91,8 @@ def read_script(path):
     """A script's text; only a regular file is read (never /dev/zero or a FIFO)."""
     from ambi.ir.serialize import read_regular
     data = read_regular(path, MAX_SCRIPT_BYTES, UsageError)
-    try:
-        return data.decode("utf-8")
+    try:  # universal newlines, as open() in text mode reads them
+        return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError as e:
         raise UsageError(f"cannot read {path}: {e}") from None
 

@@ -78,5 +78,6 @@ while_loop = defop("while", variadic=True,
                            "n_vars": P.count(0), "n_cond": P.count(0)},
                    kernel=_while_kernel, types=_while_types,
                    subgraphs=("cond_graph", "body_graph"), same_dtype=(), nout=None,
+                   terminates=False,
                    vjp=grads.while_vjp,
                    doc="Run the body subgraph while the condition subgraph gives true.")
