@@ -53,8 +53,8 @@ def _int(v, lo=None):
 
 def _ints(v, lo=None):
     """A sequence of ints (list, tuple, 1-D array or tensor; constants of a trace too)."""
-    if isinstance(v, (str, bytes, dict, set)) or v is None:
-        raise Bad
+    if not isinstance(v, (list, tuple, range, np.ndarray)) and not hasattr(v, "shape"):
+        raise Bad  # sets have no order; strings, dicts and None are no lists
     if hasattr(v, "shape") and len(v.shape) != 1:
         raise Bad
     v = _const_value(v)
