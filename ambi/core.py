@@ -198,7 +198,7 @@ def eager_process(op, operands, params, scope=None):
         out_dtype = _eager_dtype(op, dts, vals, params)
     try:
         out = op.kernel(*vals, **params)
-    except (ValueError, IndexError, TypeError, MemoryError) as e:
+    except (ValueError, IndexError, TypeError, MemoryError, OverflowError) as e:
         _explain_failure(op, vals, dts, params, e)
     if op.nout == 1:
         return EagerTensor(out, out_dtype)
@@ -218,9 +218,9 @@ def _eager_dtype(op, dts, vals, params):
 
 def _explain_failure(op, vals, dts, params, exc):
     """A numpy kernel failed: the op's shape rule says why in ambi's words."""
+    from .limits import allocation_error, cannot_allocate
     types = op.infer([TensorType(np.shape(v), d) for v, d in zip(vals, dts)], params)
-    if isinstance(exc, MemoryError) or "too big" in str(exc):
-        from .limits import allocation_error
+    if cannot_allocate(exc, types):
         raise allocation_error(types[0].shape, types[0].dtype, op.name) from None
     raise RunError(f"{op.name}: {exc}") from exc
 

@@ -10,6 +10,7 @@ program asks; when it cannot, ``MemoryError`` becomes a located ``RunError``:
 ``cannot allocate N elements for shape (...)``.
 """
 import math
+import sys
 
 from .errors import LoadError, RunError
 
@@ -64,13 +65,23 @@ def allocation_error(shape, dtype=None, op=None, loc=None):
                     **kwargs)
 
 
+def cannot_allocate(exc, types):
+    """Whether a kernel's failure means its outputs (TensorTypes) cannot be allocated."""
+    if not types:
+        return False
+    return isinstance(exc, MemoryError) or "too big" in str(exc) or \
+        max(math.prod(t.shape) for t in types) > sys.maxsize
+
+
 def allocate(shape, make, dtype=None, op=None):
     """``make()``, or the allocation error if numpy cannot allocate ``shape``."""
+    if math.prod(shape) > sys.maxsize:  # numpy cannot even index that many
+        raise allocation_error(shape, dtype, op)
     try:
         return make()
     except MemoryError:
         raise allocation_error(shape, dtype, op) from None
     except ValueError as e:  # numpy: "Maximum allowed size exceeded", "array is too big"
-        if "size" in str(e) or "too big" in str(e):
+        if any(w in str(e) for w in ("Maximum allowed", "too big", "exceed")):
             raise allocation_error(shape, dtype, op) from None
         raise

@@ -64,8 +64,8 @@ def run_node(graph, n, args, run_subgraph):
 def node_error(graph, n, exc):
     node = graph[n]
     loc = node["locs"][0] if node["locs"] else None
-    if isinstance(exc, MemoryError) and node["types"]:
-        from ..limits import allocation_error
+    from ..limits import allocation_error, cannot_allocate
+    if cannot_allocate(exc, node["types"]):
         t = max(node["types"], key=lambda t: math.prod(t.shape))
         return allocation_error(t.shape, t.dtype, node["op"].name, loc)
     return RunError(f"{node['op'].name}: {exc}", loc=loc)

@@ -116,3 +116,34 @@ def test_opencl_devices_are_part_of_the_param_test():
         pytest.skip("no OpenCL device validates here, so the param test ran on cpu only "
                     "(pip install pocl-binary-distribution for one)")
     assert all(str(d).startswith("opencl:") for d in CL)
+
+
+# -- constructors: hostile arguments, same outcome eagerly and in a graph -------------------
+hostile = st.sampled_from([None, True, -1, 0, 2, 1.5, float("nan"), float("inf"), 10 ** 20,
+                           -(10 ** 20), "3", (2,), (2, -1), ((2,),), (1.5,), (),
+                           np.int64(2), np.float32(1.0)])
+CONSTRUCTORS = {
+    "zeros": lambda a, b, c: am.zeros(a), "ones": lambda a, b, c: am.ones(a, b),
+    "fill": lambda a, b, c: am.fill(a, b), "range": lambda a, b, c: am.range(a, b, c),
+    "eye": lambda a, b, c: am.eye(a, b), "constant": lambda a, b, c: am.constant(a, b),
+    "normal": lambda a, b, c: am.random.normal(a, mean=b, stddev=c, seed=1),
+    "uniform": lambda a, b, c: am.random.uniform(a, minval=b, maxval=c, seed=2),
+}
+
+
+def _result(fn):
+    try:
+        out = fn()
+    except AmbiError as e:
+        return type(e).__name__, e.message
+    return out.shape, out.dtype, out.numpy().tolist()
+
+
+@pytest.mark.parametrize("name", sorted(CONSTRUCTORS))
+@settings(max_examples=budget(15, 150), deadline=None)
+@given(a=hostile, b=hostile, c=hostile)
+def test_constructors_give_one_outcome_in_every_mode(name, a, b, c):
+    make = CONSTRUCTORS[name]
+    eager = _result(lambda: make(a, b, c))
+    graph = _result(am.function(lambda: make(a, b, c)))
+    assert repr(eager) == repr(graph)
