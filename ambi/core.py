@@ -276,13 +276,19 @@ def to_numpy(x, dtype=None, asked=False):
         raise ShapeError(f"nested lists of uneven lengths cannot make a tensor: "
                          f"{_short(x)}") from None
     if arr.dtype == object or arr.dtype.kind not in "biuf":
-        raise DTypeError(f"cannot make a tensor from {type(x).__name__} {x!r}")
+        raise DTypeError(f"cannot make a tensor from {type(x).__name__} {_short(x)}")
     target = dtype or _literal_dtype(arr)
     return _adopt(arr, target, x, asked), target
 
 
 def _short(x):
-    r = repr(x)
+    """A value for a message: its repr, cut to 80 characters (an int of more than 4,300
+    digits has no repr: Python refuses to convert it)."""
+    try:
+        r = repr(x)
+    except ValueError:
+        r = f"<an int of about {int(abs(x).bit_length() * 0.30103) + 1} digits>" \
+            if isinstance(x, int) else f"<a {type(x).__name__}>"
     return r if len(r) <= 80 else r[:77] + "..."
 
 
@@ -296,7 +302,7 @@ def _scalar(x, target):
     if target.is_int:
         lo, hi = _INT_RANGE[target.name]
         if not lo <= x <= hi:
-            raise DTypeError(f"{x!r} is out of range for {target.name}; "
+            raise DTypeError(f"{_short(x)} is out of range for {target.name}; "
                              f"pass dtype=am.int64 or a numpy array")
     return target.np.type(x), target
 
@@ -308,16 +314,16 @@ def _adopt(arr, target, original, asked=False):
     """Convert a Python literal to ``target``, refusing to change its value."""
     if arr.dtype.kind == "b" and target is not dt.bool_ or \
             arr.dtype.kind != "b" and target is dt.bool_:
-        raise DTypeError(f"cannot use {original!r} as {target.name}; use am.cast")
+        raise DTypeError(f"cannot use {_short(original)} as {target.name}; use am.cast")
     if target.is_int and arr.dtype.kind in "iu" and arr.size:
         lo, hi = _INT_RANGE[target.name]
         if (arr.min() < lo or arr.max() > hi) if arr.ndim else not lo <= int(arr) <= hi:
-            raise DTypeError(f"{original!r} is out of range for {target.name}; "
+            raise DTypeError(f"{_short(original)} is out of range for {target.name}; "
                              f"pass dtype=am.int64 or a numpy array")
     out = arr.astype(target.np)
     if target.is_int and arr.dtype.kind == "f" and not np.array_equal(out, arr):
-        what = f"{original!r} is not an integer" if arr.ndim == 0 else \
-            f"{original!r} holds values that are not integers"
+        what = f"{_short(original)} is not an integer" if arr.ndim == 0 else \
+            f"{_short(original)} holds values that are not integers"
         if asked:
             raise DTypeError(f"{what}, so it cannot be {target.name} without rounding; use "
                              f"am.cast to convert it")

@@ -75,10 +75,18 @@ def test_a_bad_argument_is_one_located_error_in_every_mode(case):
     assert info.value.loc is not None and info.value.loc.file == __file__
 
 
-def test_a_numpy_int_axis_means_the_same_in_every_mode():
+def test_a_numpy_int_axis_means_the_same_in_every_mode_and_device():
     def f():
         return am.reduce_sum(X, axis=np.int64(1))
     assert f().numpy().tolist() == am.function(f)().numpy().tolist() == [3.0, 3.0]
+    for device in [d for d in am.devices() if str(d) != "cpu"]:
+        with am.device(device):
+            assert f().numpy().tolist() == am.function(f)().numpy().tolist() == [3.0, 3.0]
+
+
+def test_a_python_int_too_large_to_print_is_a_dtype_error():
+    with pytest.raises(am.errors.DTypeError, match="an int of about 5001 digits"):
+        am.constant(10 ** 5000)
 
 
 def test_an_impossible_allocation_is_a_located_error_in_every_mode():
