@@ -62,14 +62,14 @@ class OpDef:
         return self.decompose is None
 
     def fill_params(self, given):
-        """Defaults filled in, unknown names rejected, values frozen to hashable form."""
-        if not given and not self.params:
-            return {}
-        unknown = set(given) - set(self.params)
-        if unknown:
-            raise ArgumentError(f"{self.name}() got an unexpected argument {sorted(unknown)[0]!r}")
-        return {k: self.check_param(k, given[k]) if k in given else d
-                for k, d in self.params.items()}
+        """Defaults filled in, unknown names rejected, values checked by kind and frozen
+        to hashable form."""
+        out = dict(self.params)  # declared order
+        for k, v in given.items():
+            if k not in out:
+                raise ArgumentError(f"{self.name}() got an unexpected argument {k!r}")
+            out[k] = self.check_param(k, v)
+        return out
 
     def check_param(self, key, value):
         """The one argument check (``ambi.ir.params``): eager, graph and every device
