@@ -58,7 +58,7 @@ def norm_axis(axis, ndim, op):
     A scalar takes axis 0 or -1, as numpy's kernels (and PyTorch) do.
     """
     n = max(ndim, 1)
-    if not isinstance(axis, int) or not -n <= axis < n:
+    if isinstance(axis, bool) or not isinstance(axis, int) or not -n <= axis < n:
         raise ArgumentError(f"{op}: axis {axis!r} is out of range for a tensor of rank {ndim}")
     return axis % ndim if ndim else 0
 
