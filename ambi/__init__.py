@@ -23,6 +23,7 @@ from .autodiff import GradientTape, custom_gradient, grad, value_and_grad  # noq
 from . import nn  # noqa: F401
 from .nn import losses, optimizers  # noqa: F401
 from .saved import load  # noqa: F401
+from .limits import Budget  # noqa: F401
 from . import compat  # noqa: F401,E402
 from . import testing  # noqa: F401,E402
 

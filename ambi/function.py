@@ -5,6 +5,7 @@ tensors), the identity of Variables, and the values of everything else. Calls wi
 known signature go straight to the compiled graph, without running Python.
 """
 import functools
+import threading
 import warnings
 
 import numpy as np
@@ -57,6 +58,7 @@ class Function:
         self.fn, self.optimize, self.device = fn, optimize, device
         self.input_signature = input_signature
         self._cache, self._last_key, self._warned = {}, None, False
+        self._lock = threading.RLock()  # concurrent calls with a new signature trace once
         self.trace_count = 0
         functools.update_wrapper(self, fn)
 
@@ -101,12 +103,16 @@ class Function:
         return self._cache.get(key) or self._trace(key, args, kwargs, device)
 
     def _trace(self, key, args, kwargs, device=None):
-        self._check_retrace(key, args, kwargs)
-        cf = ConcreteFunction.trace(self.fn, args, kwargs, self.optimize,
-                                    getattr(self.fn, "__name__", "fn"), device)
-        self._cache[key] = cf
-        self.trace_count += 1
-        return cf
+        with self._lock:
+            cf = self._cache.get(key)  # another thread may have traced it meanwhile
+            if cf is not None:
+                return cf
+            self._check_retrace(key, args, kwargs)
+            cf = ConcreteFunction.trace(self.fn, args, kwargs, self.optimize,
+                                        getattr(self.fn, "__name__", "fn"), device)
+            self._cache[key] = cf
+            self.trace_count += 1
+            return cf
 
     def _check_retrace(self, key, args, kwargs):
         last, self._last_key = self._last_key, (key, args, kwargs)

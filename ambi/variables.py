@@ -5,7 +5,7 @@ import numpy as np
 
 from . import core
 from .core import bind
-from .ir.opdef import defop
+from .ir.opdef import P, defop
 from .ir.types import TensorType
 
 
@@ -27,11 +27,12 @@ def _write(value, var):
     var._value = value
 
 
-var_read = defop("var_read", arity=0, params={"var": None}, kernel=lambda var: var._value,
+var_read = defop("var_read", arity=0, params={"var": P.variable(None)},
+                 kernel=lambda var: var._value,
                  cl={"kernel": "host"},
                  types=_read_types, effect=True, differentiable=False,
                  doc="The variable's value when the node runs.")
-var_write = defop("var_write", arity=1, params={"var": None}, kernel=_write, nout=0,
+var_write = defop("var_write", arity=1, params={"var": P.variable(None)}, kernel=_write, nout=0,
                   cl={"kernel": "host"},
                   types=_write_types, same_dtype=(), effect=True, differentiable=False,
                   doc="Store a new value in the variable.")

@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import dtypes as dt
 from ..errors import ArgumentError, ShapeError
-from ..ir.opdef import defop
+from ..ir.opdef import P, defop
 from . import grads
 from .elementwise import divide, exp, log, maximum, subtract
 from .reduce import reduce_max, reduce_sum
@@ -22,9 +22,9 @@ def _log_softmax(x, axis=-1):
     return subtract(shifted, log(reduce_sum(exp(shifted), axis=axis, keepdims=True)))
 
 
-softmax = defop("softmax", params={"axis": -1}, decompose=_softmax, accepts=dt.FLOATS,
+softmax = defop("softmax", params={"axis": P.axis(-1)}, decompose=_softmax, accepts=dt.FLOATS,
                 doc="exp(x) / sum(exp(x)) along axis, computed stably.")
-log_softmax = defop("log_softmax", params={"axis": -1}, decompose=_log_softmax,
+log_softmax = defop("log_softmax", params={"axis": P.axis(-1)}, decompose=_log_softmax,
                     accepts=dt.FLOATS,
                     doc="x - log(sum(exp(x))) along axis, computed stably.")
 # differentiable=False: the tape never records it, which is what stop_gradient means
@@ -86,7 +86,7 @@ def _conv_kernel(x, f, strides, padding):
     return np.einsum("nhwcij,ijco->nhwo", w, f).astype(x.dtype)
 
 
-conv2d = defop("conv2d", arity=2, params={"strides": 1, "padding": "VALID"},
+conv2d = defop("conv2d", arity=2, params={"strides": P.window(1), "padding": P.padding("VALID")},
                cl={"kernel": "conv2d"},
                kernel=_conv_kernel, shape=_conv_shape, accepts=dt.FLOATS,
                vjp=grads.conv2d_vjp,
@@ -105,7 +105,8 @@ def _pool_kernel(x, ksize, strides, padding):
     return _windows(x, k, s, pads, low).max(axis=(4, 5))
 
 
-max_pool2d = defop("max_pool2d", params={"ksize": 2, "strides": 2, "padding": "VALID"},
+max_pool2d = defop("max_pool2d", params={"ksize": P.window(2), "strides": P.window(2),
+                                   "padding": P.padding("VALID")},
                    cl={"kernel": "max_pool2d", "combine": maximum.cl},
                    kernel=_pool_kernel, shape=_pool_shape, accepts=dt.NUMERIC,
                    vjp=grads.max_pool2d_vjp,

@@ -9,7 +9,7 @@ import itertools
 import numpy as np
 
 from .. import dtypes as dt
-from ..ir.opdef import defop
+from ..ir.opdef import P, defop
 
 _M = np.uint64(0xFFFFFFFFFFFFFFFF)
 _stream = itertools.count(0x5EED)
@@ -66,15 +66,17 @@ def _types(name):
     return lambda types, shape, dtype, **_: (TensorType(shape, dt.as_dtype(dtype)),)
 
 
-_PARAMS = {"shape": (), "seed": None, "dtype": dt.float32}
+_PARAMS = {"shape": P.shape(()), "seed": P.seed(None), "dtype": P.dtype(dt.float32)}
 random_uniform = defop("random_uniform", arity=0, kernel=_uniform, types=_types("uniform"),
                        cl={"kernel": "random", "dist": "uniform", "seed": _seed, "key": _key,
                            "streams": (0,), "params": ("minval", "maxval")},
-                       params={**_PARAMS, "minval": 0.0, "maxval": 1.0}, random=True,
+                       params={**_PARAMS, "minval": P.real(0.0), "maxval": P.real(1.0)},
+                       random=True,
                        differentiable=False, doc="Uniform numbers in [minval, maxval).")
 random_normal = defop("random_normal", arity=0, kernel=_normal, types=_types("normal"),
                       cl={"kernel": "random", "dist": "normal", "seed": _seed, "key": _key,
                           "streams": (1, 2), "params": ("mean", "stddev")},
-                      params={**_PARAMS, "mean": 0.0, "stddev": 1.0}, random=True,
+                      params={**_PARAMS, "mean": P.real(0.0), "stddev": P.real(1.0)},
+                      random=True,
                       differentiable=False, doc="Normal numbers (Box-Muller over the "
                                                 "counter-based stream).")

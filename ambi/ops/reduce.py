@@ -5,12 +5,12 @@ import numpy as np
 
 from .. import dtypes as dt
 from ..errors import ArgumentError
-from ..ir.opdef import defop
+from ..ir.opdef import P, defop
 from ..ir.types import norm_axes, norm_axis, reduced_shape
 from . import grads
 from .elementwise import divide, maximum, minimum
 
-_AXES = {"axis": None, "keepdims": False}
+_AXES = {"axis": P.axes(None), "keepdims": P.bool(False)}
 
 
 def _reduce_shape(name, nonempty=False):
@@ -78,7 +78,7 @@ def _arg_shape(name):
 def arg_reduction(name, np_fn, doc, cl=None):
     def kernel(x, axis):
         return np_fn(x, axis=axis if np.ndim(x) else None).astype(np.int32)
-    return defop(name, kernel=kernel, params={"axis": 0}, shape=_arg_shape(name),
+    return defop(name, kernel=kernel, params={"axis": P.axis_or_none(0)}, shape=_arg_shape(name),
                  accepts=dt.NUMERIC, out_dtype=dt.int32, differentiable=False, cl=cl,
                  doc=doc)
 
