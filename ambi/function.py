@@ -4,8 +4,11 @@ A signature is the shapes and dtypes of tensor arguments (numpy arrays count as
 tensors), the identity of Variables, and the values of everything else. Calls with a
 known signature go straight to the compiled graph, without running Python.
 """
+import contextlib
 import functools
+import types
 import warnings
+import weakref
 
 import numpy as np
 
@@ -58,7 +61,25 @@ class Function:
         self.input_signature = input_signature
         self._cache, self._last_key, self._warned = {}, None, False
         self.trace_count = 0
+        self.__name__ = getattr(fn, "__name__", type(fn).__name__)  # a callable object
         functools.update_wrapper(self, fn)
+        self._bound = weakref.WeakKeyDictionary()  # instance -> its Function (methods)
+
+    def __get__(self, instance, owner=None):
+        """``@am.function`` on a method: each instance gets its own traced function with
+        ``self`` bound (as TensorFlow keys its traces by instance)."""
+        if instance is None:
+            return self
+        try:
+            bound = self._bound.get(instance)
+        except TypeError:  # an instance that cannot be weakly referenced: no cache
+            bound = None
+        if bound is None:
+            bound = Function(types.MethodType(self.fn, instance), self.optimize,
+                             self.device, self.input_signature)
+            with contextlib.suppress(TypeError):
+                self._bound[instance] = bound
+        return bound
 
     def __call__(self, *args, **kwargs):
         # under a GradientTape the Python runs eagerly, so the tape sees the function's ops
@@ -102,8 +123,8 @@ class Function:
 
     def _trace(self, key, args, kwargs, device=None):
         self._check_retrace(key, args, kwargs)
-        cf = ConcreteFunction.trace(self.fn, args, kwargs, self.optimize,
-                                    getattr(self.fn, "__name__", "fn"), device)
+        cf = ConcreteFunction.trace(self.fn, args, kwargs, self.optimize, self.__name__,
+                                    device)
         self._cache[key] = cf
         self.trace_count += 1
         return cf
