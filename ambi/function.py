@@ -12,7 +12,7 @@ import weakref
 
 import numpy as np
 
-from . import config, core, tree
+from . import autograph, config, core, tree
 from .core import EagerTensor, Tensor, _Readable
 from .devices import CPU, _scope, get_device
 from .errors import ArgumentError, user_loc
@@ -37,8 +37,10 @@ class TensorSpec:
         return EagerTensor(np.zeros(self.shape, self.dtype.np), self.dtype)
 
 
-def function(fn=None, *, optimize=2, device=None, input_signature=None):
+def function(fn=None, *, optimize=2, device=None, input_signature=None, autograph=True):
     """Trace ``fn`` into a graph on first call per signature; later calls run the graph.
+    With ``autograph`` (the default) Python ``if``/``while``/``for`` on tensors become
+    graph control flow (docs/autograph.md).
 
     >>> @am.function
     ... def f(x):
@@ -47,18 +49,18 @@ def function(fn=None, *, optimize=2, device=None, input_signature=None):
     ambi.Tensor([1. 4.], shape=(2,), dtype=float32)
     """
     if fn is None:
-        return lambda f: Function(f, optimize, device, input_signature)
-    return Function(fn, optimize, device, input_signature)
+        return lambda f: Function(f, optimize, device, input_signature, autograph)
+    return Function(fn, optimize, device, input_signature, autograph)
 
 
 class Function:
     """A traced, cached Python function (what ``@am.function`` returns)."""
 
-    def __init__(self, fn, optimize=2, device=None, input_signature=None):
+    def __init__(self, fn, optimize=2, device=None, input_signature=None, autograph=True):
         if optimize not in (0, 1, 2):
             raise ArgumentError(f"am.function: optimize must be 0, 1 or 2, not {optimize!r}")
         self.fn, self.optimize, self.device = fn, optimize, device
-        self.input_signature = input_signature
+        self.input_signature, self.autograph = input_signature, autograph
         self._cache, self._last_key, self._warned = {}, None, False
         self.trace_count = 0
         self.__name__ = getattr(fn, "__name__", type(fn).__name__)  # a callable object
@@ -76,7 +78,7 @@ class Function:
             bound = None
         if bound is None:
             bound = Function(types.MethodType(self.fn, instance), self.optimize,
-                             self.device, self.input_signature)
+                             self.device, self.input_signature, self.autograph)
             with contextlib.suppress(TypeError):
                 self._bound[instance] = bound
         return bound
@@ -84,7 +86,8 @@ class Function:
     def __call__(self, *args, **kwargs):
         # under a GradientTape the Python runs eagerly, so the tape sees the function's ops
         if config._eager_functions or core._traces or core._tapes:
-            return self.fn(*args, **kwargs)  # eager, or inlined into an outer trace
+            fn = self._traced_fn() if core._traces else self.fn
+            return fn(*args, **kwargs)  # eager, or inlined into an outer trace
         if self.input_signature is not None:
             self._check_signature(args, kwargs)
         fast = None if kwargs else _fast_key(args)
@@ -101,6 +104,15 @@ class Function:
         if fast is not None and device is None:
             self._cache[fast] = cf
         return cf._run(leaves, device)
+
+    @property
+    def python_function(self):
+        """The Python function this wraps (as TensorFlow's ``python_function``)."""
+        return self.fn
+
+    def _traced_fn(self):
+        """What tracing runs: ``fn`` rewritten by autograph, or ``fn`` itself."""
+        return autograph.convert(self.fn) if self.autograph else self.fn
 
     def _check_signature(self, args, kwargs):
         specs = self.input_signature
@@ -123,7 +135,7 @@ class Function:
 
     def _trace(self, key, args, kwargs, device=None):
         self._check_retrace(key, args, kwargs)
-        cf = ConcreteFunction.trace(self.fn, args, kwargs, self.optimize, self.__name__,
+        cf = ConcreteFunction.trace(self._traced_fn(), args, kwargs, self.optimize, self.__name__,
                                     device)
         self._cache[key] = cf
         self.trace_count += 1
