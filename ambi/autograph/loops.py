@@ -7,7 +7,7 @@ must assign it before reading it, so the zeros are never seen (as in AutoGraph).
 """
 import numpy as np
 
-from .. import ops
+from .. import ops, tree
 from ..control import while_loop
 from ..core import current_trace, to_numpy
 from ..errors import ArgumentError, DTypeError, ShapeError, TracingError, user_loc
@@ -67,18 +67,18 @@ def graph_loop(test_fn, body_fn, state, names, counter):
     """``am.while_loop`` over the state's tensors (and the counter); other values ride
     along unchanged. ``test_fn`` may be None (a ``for`` without break or return)."""
     loc = user_loc()
-    state = _fill_undefined(body_fn, state, names, counter, loc)
-    slots = [i for i, v in enumerate(state) if is_tensorish(v)]
+    flat = _Flat(_fill_undefined(body_fn, state, counter), names)
+    slots = [i for i, v in enumerate(flat.leaves) if is_tensorish(v)]
     trace = current_trace()
-    init = [as_tensor(trace, read(state[i])) for i in slots]
+    init = [as_tensor(trace, read(flat.leaves[i])) for i in slots]
     types = [x.type for x in init]
     lead = [counter.init] if counter else []
 
     def full(xs):
-        s = list(state)
+        leaves = list(flat.leaves)
         for i, x in zip(slots, xs):
-            s[i] = x
-        return s
+            leaves[i] = x
+        return flat.rebuild(leaves)
 
     def cond(*xs):
         go = test_fn(*full(xs[len(lead):])) if test_fn is not None else True
@@ -88,11 +88,43 @@ def graph_loop(test_fn, body_fn, state, names, counter):
 
     def body(*xs):
         out = _run_body(body_fn, full(xs[len(lead):]), xs[:len(lead)], counter)
-        new = _loop_outputs(names, state, slots, types, out, loc)
+        new = _loop_outputs(flat, slots, types, flat.leaves_of(out, loc), loc)
         return ([counter.step(xs[0])] if counter else []) + new
 
     result = while_loop(cond, body, lead + init)
-    return tuple(full(list(result)[len(lead):]))
+    return full(list(result)[len(lead):])
+
+
+class _Flat:
+    """The loop's state as leaves (a tuple state such as a return value has several),
+    with each leaf's name and each name's structure."""
+
+    def __init__(self, state, names):
+        self.names, self.leaves, self.defs, self.counts = names, [], [], []
+        self.leaf_names = []
+        for name, value in zip(names, state):
+            leaves, treedef = tree.flatten(value)
+            self.leaves += leaves
+            self.defs.append(treedef)
+            self.counts.append(len(leaves))
+            self.leaf_names += [name] * len(leaves)
+
+    def rebuild(self, leaves):
+        it = iter(leaves)
+        return tuple(tree.unflatten(d, [next(it) for _ in range(n)])
+                     for d, n in zip(self.defs, self.counts))
+
+    def leaves_of(self, state, loc):
+        """The body's new state as leaves, in the same structure as before the loop."""
+        out = []
+        for name, value, treedef, before in zip(self.names, state, self.defs, self.counts):
+            leaves, d = tree.flatten(value)
+            if d != treedef and not (before == 1 and treedef is None):
+                raise TracingError(f"`{name}` changes structure in this loop on tensors "
+                                   f"(now {describe(value)}); keep it the same shape of "
+                                   "tuple or list in every iteration", loc=loc)
+            out += leaves if d == treedef else [value]
+        return out
 
 
 def _run_body(body_fn, state, lead, counter):
@@ -107,11 +139,11 @@ def _and(a, b):
     return a if b else False
 
 
-def _loop_outputs(names, state, slots, types, out, loc):
+def _loop_outputs(flat, slots, types, out, loc):
     """The body's new values of the loop variables, checked against their types."""
     trace = current_trace()
     new = []
-    for i, (name, before, after) in enumerate(zip(names, state, out)):
+    for i, (name, before, after) in enumerate(zip(flat.leaf_names, flat.leaves, out)):
         if i not in slots:
             _check_unchanged(name, before, after, loc)
             continue
@@ -138,7 +170,7 @@ def _check_unchanged(name, before, after, loc):
                        "can change from one iteration to the next", loc=loc)
 
 
-def _fill_undefined(body_fn, state, names, counter, loc):
+def _fill_undefined(body_fn, state, counter):
     """Names first assigned in the body: a trial trace of the body gives their types."""
     missing = [i for i, v in enumerate(state) if isinstance(v, Undefined)]
     if not missing:
@@ -154,10 +186,15 @@ def _fill_undefined(body_fn, state, names, counter, loc):
     _, _, out = trace_subgraph(trial, arg_types, "trial_body")
     state = list(state)
     for i in missing:
-        if is_tensorish(out[i]):
-            t = _type(out[i])
-            state[i] = as_tensor(current_trace(), np.zeros(t.shape, t.dtype.np))
+        leaves, treedef = tree.flatten(out[i])
+        if leaves and all(is_tensorish(x) for x in leaves):
+            zeros = [_zeros(_type(x)) for x in leaves]
+            state[i] = tree.unflatten(treedef, zeros)
     return tuple(state)
+
+
+def _zeros(t):
+    return as_tensor(current_trace(), np.zeros(t.shape, t.dtype.np))
 
 
 def _type(x):

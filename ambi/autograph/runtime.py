@@ -34,33 +34,62 @@ def if_stmt(pred, true_fn, false_fn, state, names, in_try):
     f_sub, _, f_out = trace_subgraph(lambda: false_fn(*state), [], "if_false")
     merged, t_leaves, f_leaves = [], [], []
     for name, a, b in zip(names, t_out, f_out):
-        value = _merge(name, a, b, loc)
-        if value is _OUTPUT:
-            a, b = _branch_tensors(t_sub, f_sub, name, a, b, loc)
-            t_leaves.append(a)
-            f_leaves.append(b)
-        merged.append(value)
+        treedef, leaves, a_leaves, b_leaves = _merge_value(name, a, b, loc)
+        for value, x, y in zip(leaves, a_leaves, b_leaves):
+            if value is _OUTPUT:
+                x, y = _branch_tensors(t_sub, f_sub, name, x, y, loc)
+                t_leaves.append(x)
+                f_leaves.append(y)
+        merged.append((treedef, leaves))
     finish_branch(t_sub, t_leaves)
     finish_branch(f_sub, f_leaves)
     outs = iter(bind_cond(pred, t_sub, f_sub))
-    return tuple(next(outs) if v is _OUTPUT else v for v in merged)
+    return tuple(tree.unflatten(d, [next(outs) if v is _OUTPUT else v for v in leaves])
+                 for d, leaves in merged)
 
 
-_OUTPUT = object()  # a name whose value the cond node gives
+_OUTPUT = object()  # a value the cond node gives
+
+
+def _merge_value(name, a, b, loc):
+    """What ``name`` holds after the ``if``, as (treedef, leaves, a's leaves, b's leaves):
+    each leaf a Python value both branches agree on, an Undefined, or _OUTPUT (a tensor
+    that differs by branch)."""
+    if a is b:
+        return None, [a], [a], [b]  # neither branch rebound it (or both to the same object)
+    if name == RETVAL:  # the branch that did not return gets a placeholder of the same form
+        a, b = _same_form(a, b), _same_form(b, a)
+    (la, da), (lb, db) = tree.flatten(a), tree.flatten(b)
+    if da != db:
+        if isinstance(a, Undefined) or isinstance(b, Undefined):
+            return None, [_one_branch(name, loc)], [a], [b]
+        raise TracingError(f"`{name}` is {describe(a)} after one branch of this `if` and "
+                           f"{describe(b)} after the other; under a tensor condition both "
+                           "branches must give it the same structure", loc=loc)
+    return da, [_merge(name, x, y, loc) for x, y in zip(la, lb)], la, lb
+
+
+def _same_form(x, other):
+    if not isinstance(x, Undefined) or isinstance(other, Undefined):
+        return x
+    leaves, treedef = tree.flatten(other)
+    return tree.unflatten(treedef, [Undefined(RETURN_VALUE)] * len(leaves))
+
+
+def _one_branch(name, loc):
+    return Undefined(name, f"it is assigned in only one branch of the `if` at {loc} (a "
+                           "tensor condition); give it a value before the `if` or in both "
+                           "branches")
 
 
 def _merge(name, a, b, loc):
-    """What ``name`` holds after the ``if``: a Python value both branches agree on, an
-    Undefined, or _OUTPUT (a tensor that differs by branch)."""
     if a is b:
-        return a  # neither branch rebound it (or both to the same object)
+        return a
     a_undef, b_undef = isinstance(a, Undefined), isinstance(b, Undefined)
     if name == RETVAL and a_undef != b_undef:
-        return _OUTPUT  # the branch that did not return gets a placeholder value
+        return _OUTPUT  # the placeholder becomes zeros (never returned: do_return is False)
     if a_undef or b_undef:
-        return Undefined(name, f"it is assigned in only one branch of the `if` at {loc} "
-                               "(a tensor condition); give it a value before the `if` or in "
-                               "both branches")
+        return _one_branch(name, loc)
     if is_tensorish(a) and is_tensorish(b):
         return _OUTPUT
     if not (is_tensorish(a) or is_tensorish(b)) and _same_python(a, b):
@@ -114,11 +143,14 @@ def for_stmt(iterable, extra_test, body_fn, state, names, in_try):
         check_not_in_try("for", in_try)
         return loops.graph_loop(extra_test, body_fn, state, names, counter)
     for item in iterable:
-        if extra_test is not None:
-            go = read(extra_test(*state))
-            if not is_symbolic(go) and not go:
-                break  # a symbolic flag: the body's guards (am.cond) skip the rest
-        state = body_fn(item, *state)
+        go = True if extra_test is None else read(extra_test(*state))
+        if is_symbolic(go):  # a tensor break or return: the rest of the iterations are conds
+            state = if_stmt(go, lambda *s, item=item: body_fn(item, *s), lambda *s: s,
+                            state, names, in_try)
+        elif not go:
+            break
+        else:
+            state = body_fn(item, *state)
     return state
 
 
