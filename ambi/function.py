@@ -28,13 +28,27 @@ class TensorSpec:
 
     def __init__(self, shape, dtype="float32"):
         from . import dtypes
-        self.shape, self.dtype = tuple(shape), dtypes.as_dtype(dtype)
+        self.shape = tuple(None if d is None else int(d) for d in shape)
+        self.dtype = dtypes.as_dtype(dtype)
 
     def __repr__(self):
         return f"TensorSpec(shape={self.shape}, dtype={self.dtype})"
 
     def example(self):
+        """A zero tensor of this spec, to trace with; a ``None`` dimension has no size."""
+        if None in self.shape:
+            raise ArgumentError(f"{self} has an unknown dimension; ambi traces graphs of "
+                                "known shapes, so pass a tensor to get_concrete_function (a "
+                                "function with this input_signature still accepts any size)",
+                                loc=user_loc())
         return EagerTensor(np.zeros(self.shape, self.dtype.np), self.dtype)
+
+    def matches(self, x):
+        """Whether ``x`` has this dtype and shape (``None`` matches any size)."""
+        shape = tuple(np.shape(x))
+        same_shape = len(shape) == len(self.shape) and all(
+            want is None or want == got for want, got in zip(self.shape, shape))
+        return same_shape and getattr(x, "dtype", None) in (self.dtype, self.dtype.np)
 
 
 def function(fn=None, *, optimize=2, device=None, input_signature=None, autograph=True):
@@ -117,8 +131,7 @@ class Function:
     def _check_signature(self, args, kwargs):
         specs = self.input_signature
         ok = not kwargs and len(args) == len(specs) and all(
-            tuple(np.shape(a)) == s.shape and getattr(a, "dtype", None) in (s.dtype, s.dtype.np)
-            for a, s in zip(args, specs))
+            s.matches(a) for a, s in zip(args, specs))
         if not ok:
             got = ", ".join(_describe(a) for a in args)
             raise ArgumentError(f"{self.__name__} was declared with input_signature {specs}; "
@@ -127,8 +140,10 @@ class Function:
     def get_concrete_function(self, *args, **kwargs):
         """The traced graph for these arguments' signature (traced now if new)."""
         if not args and not kwargs and self.input_signature is not None:
-            args = tuple(s.example() for s in self.input_signature)
+            args = tuple(self.input_signature)
         leaves, treedef = tree.flatten((args, kwargs))
+        leaves = [x.example() if isinstance(x, TensorSpec) else x for x in leaves]
+        args, kwargs = tree.unflatten(treedef, leaves)
         device = _device_of(self.device, leaves)
         key = (treedef, tuple(map(_leaf_key, leaves)), device and device.name)
         return self._cache.get(key) or self._trace(key, args, kwargs, device)

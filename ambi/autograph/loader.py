@@ -64,6 +64,8 @@ def _convertible(fn):
     code = fn.__code__
     if getattr(fn, "__ag_do_not_convert__", False) or code.co_name == "<lambda>":
         return False
+    if "ag__" in code.co_freevars:
+        return False  # defined inside converted code: already converted with it
     path = code.co_filename
     return not (_is_internal(path) or path.startswith(_PREFIXES))
 

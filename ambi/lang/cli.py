@@ -133,6 +133,8 @@ def cmd_exec(args):
         if not sep:
             raise UsageError(f"--input takes NAME=FILE.npy, not {spec!r}")
         inputs[name] = path
+    if not os.path.isfile(args.graph):  # a missing file is a usage error, as for `run`
+        raise UsageError(f"cannot read {args.graph}: no such file")
     exec_graph(args.graph, inputs, args.device)
 
 
