@@ -74,7 +74,8 @@ class Function:
         if optimize not in (0, 1, 2):
             raise ArgumentError(f"am.function: optimize must be 0, 1 or 2, not {optimize!r}")
         self.fn, self.optimize, self.device = fn, optimize, device
-        self.input_signature, self.autograph = input_signature, autograph
+        self.input_signature = input_signature
+        self.autograph = autograph
         self._cache, self._last_key, self._warned = {}, None, False
         self.trace_count = 0
         self.__name__ = getattr(fn, "__name__", type(fn).__name__)  # a callable object

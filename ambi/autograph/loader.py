@@ -12,6 +12,7 @@ import textwrap
 import types
 import warnings
 import weakref
+from typing import NamedTuple
 
 from ..errors import _is_internal
 from .transform import check_not_generator, convert_def
@@ -21,13 +22,11 @@ _code_cache = {}  # original code object -> (converted code object, source) or N
 _fn_cache = weakref.WeakKeyDictionary()  # function -> converted function
 
 
-class Converted:
-    """The result of converting one code object: its code and readable source."""
+class Converted(NamedTuple):
+    """The result of converting one code object."""
 
-    __slots__ = ("code", "source")
-
-    def __init__(self, code, source):
-        self.code, self.source = code, source
+    code: types.CodeType  # the converted def's code, closed over by _rebuild
+    source: str           # what am.autograph.to_code shows
 
 
 def convert(fn, runtime, top=False):
