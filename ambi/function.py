@@ -4,11 +4,9 @@ A signature is the shapes and dtypes of tensor arguments (numpy arrays count as
 tensors), the identity of Variables, and the values of everything else. Calls with a
 known signature go straight to the compiled graph, without running Python.
 """
-import contextlib
 import functools
 import types
 import warnings
-import weakref
 
 import numpy as np
 
@@ -80,22 +78,21 @@ class Function:
         self.trace_count = 0
         self.__name__ = getattr(fn, "__name__", type(fn).__name__)  # a callable object
         functools.update_wrapper(self, fn)
-        self._bound = weakref.WeakKeyDictionary()  # instance -> its Function (methods)
+        self._slot = f"_am_function_{id(self)}"  # where an instance keeps its Function
 
     def __get__(self, instance, owner=None):
         """``@am.function`` on a method: each instance gets its own traced function with
-        ``self`` bound (as TensorFlow keys its traces by instance)."""
+        ``self`` bound (as TensorFlow keys its traces by instance). It is kept in the
+        instance's ``__dict__``, so it lives and dies with the instance."""
         if instance is None:
             return self
-        try:
-            bound = self._bound.get(instance)
-        except TypeError:  # an instance that cannot be weakly referenced: no cache
-            bound = None
+        cache = getattr(instance, "__dict__", None)  # None: __slots__, no cache
+        bound = cache.get(self._slot) if cache is not None else None
         if bound is None:
             bound = Function(types.MethodType(self.fn, instance), self.optimize,
                              self.device, self.input_signature, self.autograph)
-            with contextlib.suppress(TypeError):
-                self._bound[instance] = bound
+            if cache is not None:
+                cache[self._slot] = bound
         return bound
 
     def __call__(self, *args, **kwargs):

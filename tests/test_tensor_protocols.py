@@ -125,3 +125,14 @@ def test_function_on_a_callable_object():
     f = am.function(AddOne())
     assert float(f(am.constant(1.0))) == 2.0
     assert f.__name__ == "AddOne"
+
+
+def test_a_method_function_does_not_keep_its_instance_alive():
+    import gc
+    import weakref
+    m = Model(2.0)
+    m.step(am.constant(1.0))
+    ref = weakref.ref(m)
+    del m
+    gc.collect()
+    assert ref() is None
