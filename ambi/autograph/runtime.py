@@ -10,6 +10,7 @@ import sys
 
 from .. import ops, tree
 from ..control import bind_cond, cond as am_cond, finish_branch
+from ..constructors import range as am_range
 from ..core import executing_eagerly
 from ..errors import DTypeError, ShapeError, TracingError, user_loc
 from ..tracing import trace_subgraph
@@ -18,7 +19,7 @@ from .exits import RETURN_VALUE, RETVAL
 from .values import (Undefined, as_tensor, check_condition, check_not_in_try, describe,
                      is_number, is_symbolic, is_tensorish, read)
 
-__all__ = ["Undefined", "if_stmt", "while_stmt", "for_stmt", "range_", "and_", "or_", "not_",
+__all__ = ["Undefined", "if_stmt", "while_stmt", "for_stmt", "for_iter", "and_", "or_", "not_",
            "if_exp", "converted_call", "return_value"]
 
 
@@ -154,14 +155,14 @@ def for_stmt(iterable, extra_test, body_fn, state, names, in_try):
     return state
 
 
-def range_(range_fn, *args):
-    """``range(...)``: Python's, unless a bound is a symbolic tensor (a graph loop)."""
-    if range_fn is not range:
-        return range_fn(*args)
-    args = [read(a) for a in args]
-    if any(is_symbolic(a) for a in args):
-        return loops.SymbolicRange(*args)
-    return range(*args)
+def for_iter(fn, *args):
+    """What ``for x in fn(*args)`` iterates: ``range`` and ``am.range`` with a symbolic
+    bound give a SymbolicRange (a graph loop); anything else is called as written."""
+    if fn is range or fn is am_range:
+        values = [read(a) for a in args]
+        if any(is_symbolic(a) for a in values):
+            return loops.SymbolicRange(*values)
+    return converted_call(fn)(*args)
 
 
 # -- expressions -------------------------------------------------------------------------

@@ -164,19 +164,20 @@ class _Converter(ast.NodeTransformer):
 
 
 def _iterable(expr):
-    """``range(...)`` is resolved at run time: a range over a symbolic bound is a loop."""
-    if not _is_range_call(expr):
+    """``for x in f(args)``: ``ag__.for_iter(f, args)`` decides at run time, so that
+    ``range`` and ``am.range`` over a symbolic bound become a graph loop."""
+    if not _is_plain_call(expr):
         return expr
-    return ast.copy_location(_ag("range_", expr.func.args[0], *expr.args), expr)
+    return ast.copy_location(_ag("for_iter", expr.func.args[0], *expr.args), expr)
 
 
-def _is_range_call(expr):
-    """``ag__.converted_call(range)(args)`` as the call rewrite left ``range(args)``."""
+def _is_plain_call(expr):
+    """``ag__.converted_call(f)(args)`` (as the call rewrite left ``f(args)``), with
+    positional arguments only."""
     if not (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Call)):
         return False
     inner = expr.func
     return isinstance(inner.func, ast.Attribute) and inner.func.attr == "converted_call" \
-        and isinstance(inner.args[0], ast.Name) and inner.args[0].id == "range" \
         and not expr.keywords and not any(isinstance(a, ast.Starred) for a in expr.args)
 
 

@@ -136,6 +136,15 @@ def boolean_operators(x, y):
     return am.cast(both, am.int32) + am.cast(neither, am.int32) * 10, pick
 
 
+def loops_over_ranges(n):
+    s = am.constant(0)
+    for i in am.range(n):  # TensorFlow's `for i in tf.range(n)`
+        s += i * i
+    for j in range(2, n):
+        s += j
+    return s
+
+
 def loop_over_rows(m):
     total = am.zeros([3])
     for row in m:
@@ -152,6 +161,7 @@ def loop_over_rows(m):
     (return_from_inside_a_loop, [[1.0, 5.0, 7.0], 9.0]),
     (boolean_operators, [1.0, -2.0]), (boolean_operators, [-1.0, -2.0]),
     (loop_over_rows, [[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]]),
+    (loops_over_ranges, [am.constant(5)]), (loops_over_ranges, [am.constant(0)]),
 ])
 def test_statements_agree_with_eager(fn, args):
     args = [a if isinstance(a, am.Tensor) else am.constant(a) for a in args]
@@ -171,6 +181,8 @@ def test_tensor_conditions_become_graph_nodes():
     assert "cond" in text
     text = am.function(loop_over_rows).get_concrete_function(am.ones([2, 3])).graph.pretty()
     assert "while" in text
+    text = am.function(loops_over_ranges).get_concrete_function(am.constant(3)).graph.pretty()
+    assert text.count("while(") == 2
 
 
 def test_one_graph_serves_every_value():
