@@ -14,10 +14,9 @@ def convert(fn):
     """``fn`` rewritten by autograph (a function, method or callable object); ``fn``
     itself for library code or code without source.
 
-    >>> def f(x):
+    >>> def f(x):  # defined in a file: autograph reads the source
     ...     return x if x > 0 else -x
-    >>> am.function(am.autograph.convert(f), autograph=False)(am.constant(-2.0))
-    ambi.Tensor(2.0, shape=(), dtype=float32)
+    >>> g = am.autograph.convert(f)  # what am.function(f) traces
     """
     return loader.convert(fn, runtime, top=True)
 
@@ -27,7 +26,7 @@ def to_code(fn):
 
     >>> print(am.autograph.to_code(f))  # doctest: +SKIP
     def f(x):
-        return ag__.if_exp(x > 0, lambda: x, lambda: ag__.converted_call(...)...)
+        return ag__.return_value(ag__.if_exp(x > 0, lambda: x, lambda: -x))
     """
     return loader.to_source(getattr(fn, "python_function", fn))  # an am.function: its fn
 
