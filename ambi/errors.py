@@ -118,6 +118,11 @@ class ShapeError(AmbiError, ValueError):
     anchor = "shapeerror"
 
 
+class IndexOutOfRangeError(ShapeError, IndexError):
+    """An index past the end of an axis. An ``IndexError`` too, so Python's iteration
+    protocol and ``except IndexError`` work as they do for lists and numpy arrays."""
+
+
 class TracingError(AmbiError, TypeError):
     """Something that needs a concrete value was asked of a symbolic tensor."""
 

@@ -4,6 +4,7 @@ import weakref
 import numpy as np
 
 from . import core
+from .devices import CPU
 from .core import bind
 from .ir.opdef import P, defop
 from .ir.types import TensorType
@@ -95,6 +96,30 @@ class Variable(core._Readable):
     @property
     def ndim(self):
         return len(self.shape)
+
+    @property
+    def device(self):
+        """Where the value lives: variables are host state, read by every device."""
+        return CPU
+
+    # Python conversions read the value now; inside a trace the read is symbolic and
+    # says so (use am.cond / autograph for control flow on it).
+    def __bool__(self):
+        return bool(self.read_value())
+
+    def __int__(self):
+        return int(self.read_value())
+
+    def __float__(self):
+        return float(self.read_value())
+
+    def __index__(self):
+        return self.read_value().__index__()
+
+    def __len__(self):
+        if not self.shape:
+            raise TypeError("len() of a scalar variable")
+        return self.shape[0]
 
     def __hash__(self):
         return id(self)

@@ -8,7 +8,7 @@ import builtins
 import numpy as np
 
 from .. import dtypes as dt
-from ..errors import ArgumentError, ShapeError
+from ..errors import ArgumentError, IndexOutOfRangeError, ShapeError
 from ..ir.opdef import P, defop
 from ..ir.types import norm_axis
 from . import grads
@@ -52,7 +52,10 @@ def _index_shape(shape, index):
     probe = np.broadcast_to(np.empty((), np.int8), shape)  # no memory, any shape
     try:
         return probe[decode_index(index)].shape
-    except (IndexError, ValueError) as e:  # ValueError: a slice step of 0
+    except IndexError as e:
+        raise IndexOutOfRangeError(f"index {_show(index)} is invalid for shape {shape}: {e}") \
+            from None
+    except ValueError as e:  # a slice step of 0
         raise ShapeError(f"index {_show(index)} is invalid for shape {shape}: {e}") from None
 
 

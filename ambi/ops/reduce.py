@@ -65,22 +65,27 @@ reduce_mean = defop("reduce_mean", params=_AXES, decompose=_mean, accepts=dt.NUM
 
 
 def _arg_shape(name):
-    def rule(shape, axis):
+    def rule(shape, axis, keepdims=False):
         if not shape or axis is None and 0 not in shape:
-            return ()  # axis=None: an index into the flattened tensor, as numpy and JAX
+            # axis=None: an index into the flattened tensor, as numpy and JAX
+            return (1,) * len(shape) if keepdims else ()
         a = 0 if axis is None else norm_axis(axis, len(shape), name)
         if shape[a] == 0 or axis is None:
             raise ArgumentError(f"{name}: cannot reduce over an empty axis of shape {shape}")
-        return shape[:a] + shape[a + 1:]
+        return shape[:a] + ((1,) if keepdims else ()) + shape[a + 1:]
     return rule
 
 
 def arg_reduction(name, np_fn, doc, cl=None):
-    def kernel(x, axis):
-        return np_fn(x, axis=axis if np.ndim(x) else None).astype(np.int32)
-    return defop(name, kernel=kernel, params={"axis": P.axis_or_none(0)}, shape=_arg_shape(name),
-                 accepts=dt.NUMERIC, out_dtype=dt.int32, differentiable=False, cl=cl,
-                 doc=doc)
+    def kernel(x, axis, keepdims=False):
+        out = np_fn(x, axis=axis if np.ndim(x) else None, keepdims=keepdims and np.ndim(x) > 0)
+        return np.asarray(out).astype(np.int32)
+    # axis=None by default (SPEC section 3, numpy, JAX, PyTorch); TensorFlow's default
+    # is 0, so a ported ``tf.argmax(x)`` on a matrix needs ``axis=0`` (docs/autograph.md)
+    return defop(name, kernel=kernel,
+                 params={"axis": P.axis_or_none(None), "keepdims": P.bool(False)},
+                 shape=_arg_shape(name), accepts=dt.NUMERIC, out_dtype=dt.int32,
+                 differentiable=False, cl=cl, doc=doc)
 
 
 # OpenCL: {0} (a candidate) beats {1} (the best so far); the first nan wins, as in numpy
