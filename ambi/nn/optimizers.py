@@ -89,3 +89,21 @@ class Adam(Optimizer):
         m.assign(b1 * m + (1 - b1) * g)
         s.assign(b2 * s + (1 - b2) * (g * g))
         v.assign_sub(lr_t * m / (ops.sqrt(s) + self.epsilon))
+
+
+NAMES = {"sgd": SGD, "adam": Adam}
+
+
+def get(identifier):
+    """An optimizer from a name (``"adam"``, ``"sgd"``, Keras' defaults) or an object.
+
+    >>> am.optimizers.get("adam").learning_rate
+    0.001
+    """
+    if isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, str) and identifier.lower() in NAMES:
+        return NAMES[identifier.lower()]()
+    from ..errors import ArgumentError
+    raise ArgumentError(f"unknown optimizer {identifier!r}; use 'adam', 'sgd' or an "
+                        "optimizer object")
