@@ -1,4 +1,6 @@
-"""``am.summary``: TensorBoard logs, written with tensorboardX's event-file writer.
+"""``am.summary``: TensorBoard logs. tensorboardX makes the protocol buffers and writes
+the event file; we write synchronously (no background thread), so a flushed file is
+complete and a summary's cost is paid where it is called.
 
 >>> writer = am.summary.create_file_writer("/tmp/tb-doc")
 >>> with writer.as_default():
@@ -6,6 +8,8 @@
 True
 """
 import contextlib
+import os
+import time
 
 import numpy as np
 
@@ -18,13 +22,16 @@ _default = []  # the writers made default with ``as_default``, innermost last
 class SummaryWriter:
     """Writes TensorBoard event files under ``logdir`` (``create_file_writer`` makes it)."""
 
-    def __init__(self, logdir, max_queue=10, flush_millis=120_000, filename_suffix=""):
-        from tensorboardX import SummaryWriter as _Writer
-        self.logdir = str(logdir)
-        self._writer = _Writer(self.logdir, max_queue=max_queue or 10,
-                               flush_secs=max(1, (flush_millis or 120_000) // 1000),
-                               filename_suffix=filename_suffix or "")
+    def __init__(self, logdir, filename_suffix=""):
+        from tensorboardX.event_file_writer import EventsWriter
+        self.logdir = os.fspath(logdir)
+        os.makedirs(self.logdir, exist_ok=True)
+        self._events = EventsWriter(os.path.join(self.logdir, "events"), filename_suffix or "")
         self._step = None
+
+    def _write(self, summary, step):
+        from tensorboardX.proto.event_pb2 import Event
+        self._events.write_event(Event(wall_time=time.time(), step=step, summary=summary))
 
     @contextlib.contextmanager
     def as_default(self, step=None):
@@ -45,10 +52,10 @@ class SummaryWriter:
             self._step = step
 
     def flush(self):
-        self._writer.flush()
+        self._events.flush()
 
     def close(self):
-        self._writer.close()
+        self._events.close()
 
     def _resolve_step(self, step):
         step = self._step if step is None else step
@@ -59,8 +66,10 @@ class SummaryWriter:
 
 
 def create_file_writer(logdir, max_queue=None, flush_millis=None, filename_suffix=None):
-    """A writer for TensorBoard event files in ``logdir``."""
-    return SummaryWriter(logdir, max_queue, flush_millis, filename_suffix)
+    """A writer for TensorBoard event files in ``logdir``. Events are written at once
+    (``max_queue`` and ``flush_millis`` are accepted for TensorFlow compatibility); the
+    file is flushed when an ``as_default`` block ends, on ``flush()`` and ``close()``."""
+    return SummaryWriter(logdir, filename_suffix)
 
 
 def _value(x, what):
@@ -87,7 +96,8 @@ def scalar(name, data, step=None, description=None):
     if value.size != 1:
         raise ArgumentError(f"am.summary.scalar({name!r}): data must be a scalar, got "
                             f"shape {value.shape}")
-    w._writer.add_scalar(name, float(value.reshape(())), w._resolve_step(step))
+    from tensorboardX import summary
+    w._write(summary.scalar(name, float(value.reshape(()))), w._resolve_step(step))
     return True
 
 
@@ -97,8 +107,8 @@ def histogram(name, data, step=None, buckets=None, description=None):
     if w is None:
         return False
     values = _value(data, "data").astype(np.float64).ravel()
-    w._writer.add_histogram(name, values, w._resolve_step(step),
-                            bins=buckets or 30)
+    from tensorboardX import summary
+    w._write(summary.histogram(name, values, bins=buckets or 30), w._resolve_step(step))
     return True
 
 
@@ -107,7 +117,8 @@ def text(name, data, step=None, description=None):
     w = _writer()
     if w is None:
         return False
-    w._writer.add_text(name, str(data), w._resolve_step(step))
+    from tensorboardX import summary
+    w._write(summary.text(name, str(data)), w._resolve_step(step))
     return True
 
 

@@ -117,65 +117,77 @@ def _assign(var, value, name):
         var.assign(value)
 
 
+class Pending:
+    """A saved variable value (and its optimizer slots), applied when its variable is
+    matched: at once, or when a layer creates the variable (deferred restore)."""
+
+    def __init__(self, array, key, slots, unused):
+        self.array, self.key, self.slots, self.unused = array, key, slots, unused
+
+    def apply(self, var):
+        _assign(var, self.array, self.key)
+        self.unused.discard(self.key)
+        for opt, slot, key, array in self.slots:
+            _assign(opt.slot(var, slot), array, key)
+            self.unused.discard(key)
+
+
 def _sub(values, name):
     """The entries under ``name``, relative to it ("" for ``name`` itself)."""
     return {("" if k == name else k[len(name) + 1:]): v for k, v in values.items()
             if k == name or k.startswith(name + "/")}
 
 
-def restore_into(obj, values, prefix=""):
-    """Assign ``values`` ({path relative to obj: array}) to the variables under ``obj``.
-    Values meant for variables a layer has not created yet wait in that layer (deferred
-    restore, applied when the layer builds). Returns the relative paths used."""
+def restore_into(obj, values):
+    """Apply ``values`` ({path relative to obj: Pending}) to the variables under ``obj``.
+    Values for variables a layer has not created yet wait in that layer and are applied
+    when it builds (deferred restore, as TensorFlow does)."""
     if isinstance(obj, Variable):
-        if "" not in values:
-            return set()
-        _assign(obj, values[""], prefix)
-        return {""}
-    used, names = set(), set()
+        if "" in values:
+            values[""].apply(obj)
+        return
+    names = set()
     for name, child in _kids(obj):
         names.add(name)
         sub = _sub(values, name)
-        if sub and not isinstance(child, Optimizer):  # optimizers: _restore_optimizers
-            got = restore_into(child, sub, f"{prefix}/{name}" if prefix else name)
-            used |= {name if k == "" else f"{name}/{k}" for k in got}
+        if sub and not isinstance(child, Optimizer):  # optimizers: _split_optimizer
+            restore_into(child, sub)
     if isinstance(obj, Layer):
         obj._deferred.update({k: v for k, v in values.items()
                               if k.split("/", 1)[0] not in names})
-    return used
 
 
-def _restore_optimizers(root, values):
-    """Iterations and slots; a slot for a variable in the tree is created if needed."""
-    found, optimizers = _walk(root)
-    matched = set()
+def _split_optimizer(root, values, unused):
+    """Restore optimizers' step counts now; return {variable path: [slot entries]} and
+    the keys that belong to optimizers."""
+    _, optimizers = _walk(root)
+    slots, keys = {}, set()
     for opt_path, opt in optimizers:
-        key = f"{opt_path}/iterations"
-        if key in values:
+        step = f"{opt_path}/iterations"
+        if step in values:
             if opt.iterations is None:
                 opt.iterations = Variable(0, name="iterations", trainable=False, dtype="int64")
-            _assign(opt.iterations, values[key], key)
-            matched.add(key)
-        for var_path, var in found.items():
-            for slot in _slot_names(values, f"{opt_path}/{SLOTS}/{var_path}/"):
-                key = f"{opt_path}/{SLOTS}/{var_path}/{slot}"
-                _assign(opt.slot(var, slot), values[key], key)
-                matched.add(key)
-    return matched
-
-
-def _slot_names(values, prefix):
-    return [k[len(prefix):] for k in values if k.startswith(prefix) and "/" not in
-            k[len(prefix):]]
+            _assign(opt.iterations, values[step], step)
+            unused.discard(step)
+            keys.add(step)
+        prefix = f"{opt_path}/{SLOTS}/"
+        for key in values:
+            if key.startswith(prefix):
+                var_path, slot = key[len(prefix):].rsplit("/", 1)
+                slots.setdefault(var_path, []).append((opt, slot, key, values[key]))
+                keys.add(key)
+    return slots, keys
 
 
 def read_checkpoint(path, root):
     """Restore ``root`` from ``path``; returns a ``LoadStatus``."""
     values = load_arrays(path)
     expected = set(collect(root))
-    matched = restore_into(root, values)
-    matched |= _restore_optimizers(root, values)
-    return LoadStatus(path, set(values) - matched, expected - set(values))
+    unused = set(values)
+    slots, opt_keys = _split_optimizer(root, values, unused)
+    restore_into(root, {k: Pending(v, k, slots.get(k, []), unused)
+                        for k, v in values.items() if k not in opt_keys})
+    return LoadStatus(path, unused, expected - set(values))
 
 
 class LoadStatus:
@@ -184,10 +196,16 @@ class LoadStatus:
     ``assert_existing_objects_matched()`` only checks the objects that exist."""
 
     def __init__(self, path, unused, missing):
-        self.path, self.unused, self.missing = path, sorted(unused), sorted(missing)
+        self.path, self._unused, self.missing = path, unused, sorted(missing)
+
+    @property
+    def unused(self):
+        """Saved values not restored yet (sorted names); deferred ones leave as their
+        layers build."""
+        return sorted(self._unused)
 
     def assert_consumed(self):
-        if self.unused:
+        if self._unused:
             raise ArgumentError(f"checkpoint {self.path!r}: values not restored into "
                                 f"any object (yet): {', '.join(self.unused)}")
         return self.assert_existing_objects_matched()
@@ -220,9 +238,8 @@ class Checkpoint:
     >>> x = am.Variable(10.0)
     >>> ckpt = am.train.Checkpoint(x=x)
     >>> path = ckpt.save("/tmp/ckpt-doc/ckpt")  # "/tmp/ckpt-doc/ckpt-1"
-    >>> x.assign(11.0); ckpt.restore(path); float(x)  # doctest: +ELLIPSIS
-    <...>
-    10.0
+    >>> _ = x.assign(11.0); _ = ckpt.restore(path); x.numpy()
+    array(10., dtype=float32)
     """
 
     def __init__(self, **objects):
@@ -258,7 +275,7 @@ class Checkpoint:
         """Restore from a path that ``save`` returned (or ``latest_checkpoint`` found);
         returns a status with ``assert_consumed()``. ``None`` restores nothing."""
         if save_path is None:
-            return LoadStatus(None, (), ())
+            return LoadStatus(None, set(), ())
         save_path = os.fspath(save_path)
         if os.path.isdir(save_path):
             raise ArgumentError(f"{save_path!r} is a directory; restore "

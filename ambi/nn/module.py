@@ -95,7 +95,7 @@ class Layer:
                if k == name or k.startswith(name + "/")}
         if sub:
             restore_into(value, {("" if k == name else k[len(name) + 1:]): v
-                                 for k, v in sub.items()}, name)
+                                 for k, v in sub.items()})
 
     def build(self, input_shape):
         """Create the weights for inputs of ``input_shape``; layers override this."""
