@@ -9,6 +9,10 @@ from collections import defaultdict
 
 import numpy as np
 
+from ..constructors import constant
+from ..core import Tensor
+from ..dtypes import as_dtype
+from ..ops import cast
 from ..errors import ArgumentError, ShapeError
 from ..variables import Variable
 
@@ -72,6 +76,7 @@ class Layer:
         self.__dict__.setdefault("_tracked", {})
         self.name = name or unique_name(snake_case(type(self).__name__))
         self.trainable = trainable
+        self.dtype = as_dtype(dtype or "float32")  # of the weights; float inputs are cast
         self.built = False
         self.input_shape = None if input_shape is None else (None,) + tuple(input_shape)
         self.output_shape = None
@@ -105,9 +110,7 @@ class Layer:
                             "am.nn.Model define call(self, inputs)")
 
     def __call__(self, inputs, *args, training=False, **kwargs):
-        if isinstance(inputs, np.ndarray):
-            from ..constructors import constant
-            inputs = constant(inputs)
+        inputs = self._autocast(inputs)
         if not self.built:
             self.build(tuple(getattr(inputs, "shape", ())))
             self.built = True
@@ -118,18 +121,26 @@ class Layer:
         self.output_shape = (None,) + tuple(shape[1:]) if shape else shape
         return out
 
+    def _autocast(self, inputs):
+        """Arrays become tensors; float inputs take the layer's dtype (Keras' autocast)."""
+        if isinstance(inputs, np.ndarray):
+            inputs = constant(inputs)
+        dtype = getattr(inputs, "dtype", None)
+        if isinstance(inputs, Tensor) and dtype.is_float and dtype is not self.dtype:
+            inputs = cast(inputs, self.dtype)
+        return inputs
+
     def maybe_build(self):
         """Build now when ``input_shape=`` gave every dimension the weights need."""
         if self.input_shape is not None and not self.built:
             self.build(self.input_shape)
             self.built = True
 
-    def add_weight(self, name, shape, initializer="zeros", dtype="float32", trainable=True,
+    def add_weight(self, name, shape, initializer="zeros", dtype=None, trainable=True,
                    seed=None):
         """A Variable named ``<layer>/<name>``; initializer "zeros", "ones", "glorot_uniform"
-        or a callable ``(shape, dtype) -> array``."""
-        from ..dtypes import as_dtype
-        dtype = as_dtype(dtype)
+        or a callable ``(shape, dtype) -> array``; the dtype defaults to the layer's."""
+        dtype = as_dtype(dtype or self.dtype)
         init = _initializer(initializer, tuple(shape), dtype, seed)
         return Variable(init, name=f"{self.name}/{name}", trainable=trainable, dtype=dtype)
 
