@@ -62,6 +62,13 @@ def test_conv2d_layer_matches_a_direct_convolution(stride, padding):
     np.testing.assert_allclose(y, ref, rtol=1e-5, atol=1e-5)
 
 
+def test_conv2d_with_a_window_bigger_than_its_output():
+    x, f = _x(3, 6, 7, 2), _x(5, 5, 2, 4)  # 2x3 outputs, 25 taps: one matmul per output
+    for stride, pad in [(1, "VALID"), (2, "SAME")]:
+        got = am.conv2d(x, f, strides=stride, padding=pad).numpy()
+        np.testing.assert_allclose(got, _conv_ref(x, f, stride, pad), rtol=1e-5, atol=1e-5)
+
+
 def test_pooling_flatten_and_activation():
     x = _x(2, 4, 6, 3)
     pooled = am.nn.MaxPool2D()(x).numpy()
