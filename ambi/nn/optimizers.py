@@ -21,6 +21,7 @@ class Optimizer:
     def apply_gradients(self, grads_and_vars):
         """Apply one step; pairs whose gradient is None are skipped. Returns None."""
         pairs = [(g, v) for g, v in grads_and_vars if g is not None]
+        self._per_step = {}  # values shared by every variable of this step (Adam's rate)
         step = None
         if self.counts_steps:
             if self.iterations is None:
@@ -80,11 +81,17 @@ class Adam(Optimizer):
         super().__init__(learning_rate)
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
 
+    def _rate(self, step, dtype):
+        """lr_t = lr * sqrt(1 - b2**t) / (1 - b1**t), computed once per step and dtype."""
+        if dtype not in self._per_step:
+            t = ops.cast(step, dtype)
+            self._per_step[dtype] = (self.learning_rate * ops.sqrt(1 - ops.pow(self.beta_2, t))
+                                     / (1 - ops.pow(self.beta_1, t)))
+        return self._per_step[dtype]
+
     def _update(self, g, v, step):
-        t = ops.cast(step, v.dtype)
         b1, b2 = self.beta_1, self.beta_2
-        # lr_t = lr * sqrt(1 - b2**t) / (1 - b1**t)
-        lr_t = self.learning_rate * ops.sqrt(1 - ops.pow(b2, t)) / (1 - ops.pow(b1, t))
+        lr_t = self._rate(step, v.dtype)
         m, s = self.slot(v, "m"), self.slot(v, "v")
         m.assign(b1 * m + (1 - b1) * g)
         s.assign(b2 * s + (1 - b2) * (g * g))
