@@ -6,6 +6,8 @@ import numpy as np
 
 from ..constructors import constant
 from ..core import Tensor
+from ..data import Dataset
+from ..errors import ArgumentError, ShapeError
 
 
 def as_array(value):
@@ -21,11 +23,9 @@ def as_array(value):
 
 def batches_of(x, y, batch_size, rng):
     """(x, y) batches as eager tensors, or (x,) when y is None; ``rng`` shuffles."""
-    from ..data import Dataset
     if isinstance(x, Dataset):
         return _DatasetBatches(x)
     if not isinstance(batch_size, int) or batch_size < 1:
-        from ..errors import ArgumentError
         raise ArgumentError(f"batch_size must be a positive int, not {batch_size!r}")
     return _ArrayBatches(x, y, batch_size, rng)
 
@@ -35,7 +35,6 @@ class _ArrayBatches:
         self.x = as_array(x)
         self.y = None if y is None else as_array(y)
         if self.y is not None and len(self.y) != len(self.x):
-            from ..errors import ShapeError
             raise ShapeError(f"x has {len(self.x)} samples but y has {len(self.y)}")
         n = len(self.x)
         self.order = rng.permutation(n) if rng else None

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import ArgumentError, LoadError, ShapeError
 from ..variables import Variable, _eager
-from .module import Layer, children
+from .tracking import Trackable, children
 from .optimizers import Optimizer
 
 FORMAT = "ambi-checkpoint"
@@ -152,7 +152,7 @@ def restore_into(obj, values):
         sub = _sub(values, name)
         if sub and not isinstance(child, Optimizer):  # optimizers: _split_optimizer
             restore_into(child, sub)
-    if isinstance(obj, Layer):
+    if isinstance(getattr(obj, "_deferred", None), dict):  # a layer: the rest waits there
         obj._deferred.update({k: v for k, v in values.items()
                               if k.split("/", 1)[0] not in names})
 
@@ -228,7 +228,7 @@ STATE = "checkpoint"  # the JSON file in a checkpoint directory naming the saves
 
 
 def _is_saveable(obj):
-    return isinstance(obj, (Variable, Layer, Optimizer, Checkpoint, list, tuple))
+    return isinstance(obj, (Variable, Trackable, Optimizer, Checkpoint, list, tuple))
 
 
 class Checkpoint:

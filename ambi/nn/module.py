@@ -9,12 +9,15 @@ from collections import defaultdict
 
 import numpy as np
 
+from .. import random
 from ..constructors import constant
 from ..core import Tensor
 from ..dtypes import as_dtype
 from ..ops import cast
 from ..errors import ArgumentError, ShapeError
 from ..variables import Variable
+from .checkpoint import read_checkpoint, restore_into, write_checkpoint
+from .tracking import Trackable, children, walk_variables
 
 _name_counts = defaultdict(itertools.count)
 
@@ -29,37 +32,7 @@ def snake_case(name):
     return re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
 
 
-def is_trackable(value):
-    """Variables, layers, and lists or tuples holding at least one of them."""
-    if isinstance(value, (Variable, Layer)):
-        return True
-    return isinstance(value, (list, tuple)) and any(map(is_trackable, value))
-
-
-def children(obj):
-    """(path component, object) pairs of a tracked object, in order."""
-    if isinstance(obj, (list, tuple)):
-        return [(str(i), v) for i, v in enumerate(obj) if is_trackable(v)]
-    return list(getattr(obj, "_tracked", {}).items())
-
-
-def walk_variables(obj, prefix=""):
-    """(attribute path, Variable) pairs, depth first, each variable once."""
-    seen, out = set(), []
-
-    def visit(o, path):
-        if isinstance(o, Variable):
-            if id(o) not in seen:
-                seen.add(id(o))
-                out.append((path, o))
-            return
-        for name, child in children(o):
-            visit(child, f"{path}/{name}" if path else name)
-    visit(obj, prefix)
-    return out
-
-
-class Layer:
+class Layer(Trackable):
     """Base of layers and models: ``__call__(x, training=False)`` builds the layer on the
     first call from the input's shape, then runs ``call``.
 
@@ -82,20 +55,11 @@ class Layer:
         self.output_shape = None
         self._deferred = {}  # checkpoint values for variables not created yet
 
-    def __setattr__(self, name, value):
-        tracked = self.__dict__.setdefault("_tracked", {})
-        if not name.startswith("_") and is_trackable(value):
-            tracked[name] = value
-            self._restore_deferred(name, value)
-        else:
-            tracked.pop(name, None)
-        object.__setattr__(self, name, value)
-
-    def _restore_deferred(self, name, value):
+    def _on_track(self, name, value):
+        """Assign checkpoint values that waited for this attribute (deferred restore)."""
         deferred = self.__dict__.get("_deferred")
         if not deferred:
             return
-        from .checkpoint import restore_into
         sub = {k: deferred.pop(k) for k in list(deferred)
                if k == name or k.startswith(name + "/")}
         if sub:
@@ -193,12 +157,10 @@ class Layer:
 
     def save_weights(self, filepath):
         """Write every variable to ``filepath`` (``.npz`` plus a ``.json`` index)."""
-        from .checkpoint import write_checkpoint
         write_checkpoint(os.fspath(filepath), self)
 
     def load_weights(self, filepath):
         """Read weights written by ``save_weights``; returns a restore status."""
-        from .checkpoint import read_checkpoint
         return read_checkpoint(os.fspath(filepath), self)
 
     def count_params(self):
@@ -237,7 +199,6 @@ def _initializer(init, shape, dtype, seed):
     if init == "glorot_uniform":
         fan_in, fan_out = _fans(shape)
         limit = float(np.sqrt(6.0 / (fan_in + fan_out)))
-        from .. import random
         # a callable: Variable evaluates it eagerly, even when first called inside a trace
         return lambda: random.uniform(shape, -limit, limit, seed, dtype)
     raise ArgumentError(f"unknown initializer {init!r}; use 'zeros', 'ones', "

@@ -4,6 +4,7 @@ time like the weights themselves."""
 import numpy as np
 
 from .. import core, ops
+from ..errors import ArgumentError
 from ..variables import Variable
 
 
@@ -111,6 +112,5 @@ def get(identifier):
         return identifier
     if isinstance(identifier, str) and identifier.lower() in NAMES:
         return NAMES[identifier.lower()]()
-    from ..errors import ArgumentError
     raise ArgumentError(f"unknown optimizer {identifier!r}; use 'adam', 'sgd' or an "
                         "optimizer object")

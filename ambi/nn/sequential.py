@@ -1,6 +1,7 @@
 """Sequential: layers applied in order, with Keras' ``add`` and ``summary``."""
 import numpy as np
 
+from ..constructors import zeros
 from ..errors import ArgumentError
 from .module import Layer
 from .training import Model
@@ -61,7 +62,6 @@ class Sequential(Model):
         shape = getattr(first, "input_shape", None)
         if shape is None or self.layers[-1].output_shape is not None or None in shape[1:]:
             return
-        from ..constructors import zeros
         self(zeros((1,) + tuple(shape[1:])))
 
 
