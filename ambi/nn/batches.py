@@ -75,7 +75,7 @@ def _float32(t):
     return t
 
 
-class progress:
+class Progress:
     """A tqdm bar over batches that shows the running loss and metrics; silent when
     ``verbose`` is 0."""
 

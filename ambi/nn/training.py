@@ -9,7 +9,7 @@ from ..function import function
 from . import losses as losses_mod
 from . import metrics as metrics_mod
 from . import optimizers as optimizers_mod
-from .batches import batches_of, progress
+from .batches import Progress, batches_of
 from .module import Layer
 
 
@@ -135,7 +135,7 @@ class Model(Layer):
         for epoch in range(initial_epoch, epochs):
             self._reset_metrics()
             data = batches_of(x, y, batch_size, shuffle and rng)
-            bar = progress(data, verbose, f"Epoch {epoch + 1}/{epochs}")
+            bar = Progress(data, verbose, f"Epoch {epoch + 1}/{epochs}")
             for xb, yb in bar:
                 step(xb, yb)
                 bar.show(self._logs)
@@ -161,7 +161,7 @@ class Model(Layer):
         self._require_compiled("evaluate")
         step = self._step("test_step")
         self._reset_metrics()
-        bar = progress(batches_of(x, y, batch_size, None), verbose, "Evaluate")
+        bar = Progress(batches_of(x, y, batch_size, None), verbose, "Evaluate")
         for xb, yb in bar:
             step(xb, yb)
         logs = self._logs()
@@ -174,7 +174,7 @@ class Model(Layer):
     def predict(self, x, batch_size=32, verbose=0):
         """The model's outputs for every sample of ``x``, as one numpy array."""
         fn = self._step("predict_step")
-        bar = progress(batches_of(x, None, batch_size, None), verbose, "Predict")
+        bar = Progress(batches_of(x, None, batch_size, None), verbose, "Predict")
         outs = [np.asarray(fn(xb)) for xb, in bar]
         bar.close({})
         return np.concatenate(outs) if outs else np.zeros((0,))
