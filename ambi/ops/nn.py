@@ -79,11 +79,28 @@ def _conv_shape(x, f, strides, padding):
 
 
 def _conv_kernel(x, f, strides, padding):
-    if f.ndim != 4 or x.ndim == 4 and f.shape[2] != x.shape[3]:  # einsum would broadcast 1s
+    if f.ndim != 4 or x.ndim == 4 and f.shape[2] != x.shape[3]:
         raise ValueError("filter channels")  # eager mode asks the shape rule to explain
-    k, s, _, pads = _window_geometry(x.shape, f.shape[:2], strides, padding, "conv2d")
-    w = _windows(x, k, s, pads, 0)
-    return np.einsum("nhwcij,ijco->nhwo", w, f).astype(x.dtype)
+    (kh, kw), (sh, sw), (oh, ow), pads = _window_geometry(x.shape, f.shape[:2], strides,
+                                                          padding, "conv2d")
+    if any(pads[0] + pads[1]):
+        x = np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)))
+    n, c, o = x.shape[0], x.shape[3], f.shape[3]
+    f2 = f.reshape(kh * kw * c, o)
+    if oh * ow < kh * kw:  # few outputs, big window (a filter's gradient): one matmul each
+        out = np.empty((n, oh, ow, o), np.result_type(x, f))
+        for p in range(oh):
+            for q in range(ow):
+                patch = x[:, p * sh:p * sh + kh, q * sw:q * sw + kw, :]
+                out[:, p, q, :] = patch.reshape(n, kh * kw * c) @ f2
+        return out.astype(x.dtype, copy=False)
+    # im2col: copy each tap's strided view into a patch matrix, then one BLAS matmul
+    cols = np.empty((n, oh, ow, kh, kw, c), x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            cols[:, :, :, i, j, :] = x[:, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw]
+    out = cols.reshape(n * oh * ow, kh * kw * c) @ f2
+    return out.reshape(n, oh, ow, o).astype(x.dtype, copy=False)
 
 
 conv2d = defop("conv2d", arity=2, params={"strides": P.window(1), "padding": P.padding("VALID")},
