@@ -99,8 +99,10 @@ def cmd_run(args):
 
 def cmd_graph(args):
     text = read_script(args.file)
-    show_graph(text, args.file, args.function, _passes(args.passes), args.O, args.dump,
-               args.dot, args.json)
+    graph = show_graph(text, args.file, args.function, _passes(args.passes), args.O,
+                       args.dump, args.dot, args.json)
+    if args.onnx:
+        am.onnx.export(graph, path=args.onnx)
 
 
 def _passes(spec):
@@ -189,6 +191,7 @@ def _graph_parser(sub, common):
     g.add_argument("--dump", action="store_true", help="print the graph after each pass")
     g.add_argument("--dot", metavar="OUT", help="write Graphviz dot to OUT")
     g.add_argument("--json", metavar="OUT", help="save the graph as JSON (for ambi exec)")
+    g.add_argument("--onnx", metavar="OUT", help="write the graph as an ONNX model")
     _opt_level(g)
     g.set_defaults(func=cmd_graph)
 
