@@ -24,3 +24,4 @@ def require():
 
 
 from .export import export  # noqa: E402,F401
+from .load import MAX_ELEMENTS, OnnxModel, load  # noqa: E402,F401
