@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from .. import dtypes as dt
+from .. import core, dtypes as dt
 from ..constructors import constant
 from ..errors import AmbiError, ArgumentError, LoadError
 from ..function import function
@@ -72,18 +72,38 @@ class OnnxModel:
                             if i.name not in self.initializers]
         self.output_names = [o.name for o in graph.output]
         _check_graph(self, graph)
-        self._functions = {}
+        self._functions, self.static_inputs = {}, set()
 
     def __call__(self, *args):
         return self.function()(*args)
 
     def function(self, optimize=2, device=None):
-        """The model as an ``am.function`` at ``-O optimize`` on ``device``."""
+        """The model as a callable running an ``am.function`` at ``-O optimize`` on
+        ``device``. Inputs that the model uses as shapes or axes become static values
+        of the trace (one trace per value), as ambi's shapes are static."""
         key = (optimize, device and str(device))
         if key not in self._functions:
-            self._functions[key] = function(self.run_eagerly, optimize=optimize,
-                                            device=device)
+            traced = function(self._run_static, optimize=optimize, device=device)
+            self._functions[key] = lambda *args: self._call_traced(traced, args)
         return self._functions[key]
+
+    def _call_traced(self, traced, args):
+        while True:
+            try:
+                return traced(*[_Static(a) if n in self.static_inputs else a
+                                for n, a in zip(self.input_names, args)])
+            except _NeedsStatic as e:  # found while tracing: retrace with it static
+                more = self._integer_inputs(args) if e.name is None else {e.name}
+                if more <= self.static_inputs:
+                    raise LoadError(e.message, loc=None) from None
+                self.static_inputs |= more
+
+    def _integer_inputs(self, args):
+        """The inputs a shape may be computed from (when it is not one of them directly)."""
+        return {n for n, a in zip(self.input_names, args) if _kind(a) in "iu"}
+
+    def _run_static(self, *args):
+        return self.run_eagerly(*[a.array if isinstance(a, _Static) else a for a in args])
 
     def run_eagerly(self, *args):
         """Run the model op by op (in a trace: record its ops)."""
@@ -91,7 +111,8 @@ class OnnxModel:
             raise ArgumentError(f"the model takes {len(self.input_names)} input(s) "
                                 f"({', '.join(self.input_names)}), got {len(args)}")
         env = dict(self.initializers)
-        env.update(zip(self.input_names, args))
+        env.update((n, a if isinstance(a, np.ndarray) and n in self.static_inputs
+                    else _tensor(a)) for n, a in zip(self.input_names, args))
         outs = [_tensor(v) for v in self.run(self.model.graph, env)]
         return outs[0] if len(outs) == 1 else tuple(outs)
 
@@ -148,6 +169,10 @@ def _dtype_name(onnx, code):
 def _check_graph(model, graph, seen=None):
     """Every op has a rule, every declared value a dtype ambi has (subgraphs too)."""
     for info in list(graph.input) + list(graph.output):
+        if info.type.WhichOneof("value") not in (None, "tensor_type"):
+            raise LoadError(f"value {info.name!r} is a {info.type.WhichOneof('value')}: "
+                            "ambi runs tensors only (no sequences, maps or optionals)",
+                            loc=None)
         code = info.type.tensor_type.elem_type
         if code and code not in DTYPES:
             raise LoadError(f"value {info.name!r}: " + NO_DTYPE.format(
@@ -171,8 +196,37 @@ def _lookup(env, name, what):
             from None
 
 
+def _kind(a):
+    return np.asarray(a.numpy() if hasattr(a, "numpy") else a).dtype.kind
+
+
 def _tensor(v):
-    return constant(v) if isinstance(v, (np.ndarray, np.generic)) else v
+    if isinstance(v, (core.Tensor, core._Readable)):
+        return v
+    return constant(np.asarray(v))
+
+
+class _NeedsStatic(Exception):
+    """A model input (``name``; None: one of the integer inputs, through arithmetic) is
+    used as a shape or axes: the trace must see its value."""
+
+    def __init__(self, name, message):
+        super().__init__(message)
+        self.name, self.message = name, message
+
+
+class _Static:
+    """A model input passed to the trace as a value (hashable, compared by content)."""
+
+    def __init__(self, array):
+        self.array = np.asarray(array)
+        self._key = (self.array.dtype.str, self.array.shape, self.array.tobytes())
+
+    def __hash__(self):
+        return hash(self._key)
+
+    def __eq__(self, other):
+        return isinstance(other, _Static) and self._key == other._key
 
 
 def _is_static(v):
@@ -229,9 +283,16 @@ class _Context:
 
     def static(self, i):
         v = self.inputs[i] if i < len(self.inputs) else None
-        if not _is_static(v) or v is None:
-            self.fail(f"input {i} must be known when the model loads (a constant or "
-                      "initializer): ambi's shapes are static")
+        if isinstance(v, core.EagerTensor):  # a concrete value (eager mode)
+            return v.numpy()
+        message = (f"node {self._name()} ({self.op_type}): input {i} must be known when "
+                   "the model loads or be computed from the model's integer inputs only: "
+                   "ambi's shapes are static")
+        if v is not None and not _is_static(v):
+            name = self.node.input[i]
+            raise _NeedsStatic(name if name in self.model.input_names else None, message)
+        if v is None:
+            raise LoadError(message, loc=None)
         return np.asarray(v)
 
     def dtype(self, code):

@@ -209,7 +209,8 @@ def _reshape(ctx, x, target):
 @rule("Flatten")
 def _flatten(ctx, x):
     shape = _shape(x)
-    a = ctx.attr("axis", 1) % (len(shape) + 1) if shape else 0
+    a = ctx.attr("axis", 1)
+    a = a + len(shape) if a < 0 else a
     return [sh.reshape(x, shape=(math.prod(shape[:a]), math.prod(shape[a:])))]
 
 
@@ -322,7 +323,8 @@ def _depth_space(ctx, x):
     b = ctx.attr("blocksize")
     if ctx.op_type == "SpaceToDepth":
         y = sh.reshape(x, shape=(n, c, h // b, b, w // b, b))
-        y = sh.transpose(y, perm=(0, 3, 5, 1, 2, 4))
+        crd = ctx.attr("mode", "DCR") == "CRD"  # the channel before the block offsets
+        y = sh.transpose(y, perm=(0, 1, 3, 5, 2, 4) if crd else (0, 3, 5, 1, 2, 4))
         return [sh.reshape(y, shape=(n, c * b * b, h // b, w // b))]
     if ctx.attr("mode", "DCR") == "DCR":
         y = sh.transpose(sh.reshape(x, shape=(n, b, b, c // (b * b), h, w)),
@@ -399,9 +401,12 @@ def _matmul(ctx, a, b):
     a = sh.expand_dims(a, axis=0) if va else a
     b = sh.expand_dims(b, axis=-1) if vb else b
     out = linalg.matmul(a, b)
+    shape = list(out.shape)
     if vb:
-        out = sh.squeeze(out, axis=-1)
-    return [sh.squeeze(out, axis=-2) if va else out]
+        shape.pop(-1)
+    if va:
+        shape.pop(-1 if vb else -2)
+    return [sh.reshape(out, shape=tuple(shape)) if va or vb else out]
 
 
 @rule("Gemm")

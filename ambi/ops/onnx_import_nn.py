@@ -113,8 +113,15 @@ def _pad_axis(x, axis, before, after, value):
     parts = []
     for n in (before, after):
         shape[axis] = n
-        parts.append(np.full(tuple(shape), value, _dtype_of(x).np) if n else None)
+        parts.append(_block(tuple(shape), value, x) if n else None)
     return sh.concat([p for p in (parts[0], x, parts[1]) if p is not None], axis=axis)
+
+
+def _block(shape, value, like):
+    """A block of ``value`` (a number, or a scalar tensor computed by the model)."""
+    if isinstance(value, (int, float, np.number, np.ndarray)):
+        return np.full(shape, value, _dtype_of(like).np)
+    return sh.broadcast_to(sh.reshape(value, shape=()), shape=shape)
 
 
 def _to_nhwc(x):
@@ -139,13 +146,13 @@ def _prepare(ctx, x, kernel, fill):
     y = _to_nhwc(x)
     for axis, (before, after) in zip((1, 2), pads):
         y = _pad_axis(y, axis, before, after, fill)
-    return y, kernel, strides, rank
+    return y, kernel, strides, rank, pads
 
 
 @rule("Conv")
 def _conv(ctx, x, w, b=None):
     group = ctx.attr("group", 1)
-    y, kernel, strides, rank = _prepare(ctx, x, _shape(w)[2:], 0)
+    y, kernel, strides, rank, _ = _prepare(ctx, x, _shape(w)[2:], 0)
     f = _to_filter(w)  # (O, I, [KH,] KW) -> (KH, KW, I, O)
     if group == 1:
         out = nn.conv2d(y, f, strides=tuple(strides), padding="VALID")
@@ -169,18 +176,18 @@ def _channels(x, start, n):
     return indexing.strided_slice(x, index=encode_index((Ellipsis, slice(start, start + n))))
 
 
-def _ceil_extra(ctx, y, kernel, strides):
-    """ceil_mode: pad the end so the last partial window counts (if it starts inside)."""
+def _ceil_extra(ctx, y, kernel, strides, after, fill):
+    """ceil_mode: pad the end so a last partial window counts, if it starts inside the
+    input or its front padding (``after``: the padding already at the end)."""
     if not ctx.attr("ceil_mode", 0):
         return y
     shape = _shape(y)
-    for axis, k, s in zip((1, 2), kernel, strides):
+    for axis, k, s, pe in zip((1, 2), kernel, strides, after):
         size = shape[axis]
         out = -(-(size - k) // s) + 1
-        if (out - 1) * s >= size:
+        if (out - 1) * s >= size - pe:
             out -= 1
-        extra = max((out - 1) * s + k - size, 0)
-        y = _pad_axis(y, axis, 0, extra, -np.inf if _dtype_of(y).is_float else 0)
+        y = _pad_axis(y, axis, 0, max((out - 1) * s + k - size, 0), fill)
     return y
 
 
@@ -189,14 +196,19 @@ def _max_pool(ctx, x):
     if ctx.n_outputs > 1:
         ctx.fail("the Indices output of MaxPool is not supported")
     low = -np.inf if _dtype_of(x).is_float else np.iinfo(_dtype_of(x).np).min
-    y, kernel, strides, rank = _prepare(ctx, x, ctx.attr("kernel_shape"), low)
-    y = _ceil_extra(ctx, y, kernel, strides)
+    y, kernel, strides, rank, pads = _prepare(ctx, x, ctx.attr("kernel_shape"), low)
+    y = _ceil_extra(ctx, y, kernel, strides, [p[1] for p in pads], low)
     out = nn.max_pool2d(y, ksize=tuple(kernel), strides=tuple(strides), padding="VALID")
     return [_from_nhwc(out, rank)]
 
 
-def _window_sum(y, kernel, strides):
-    """The sum of each window: kh * kw strided slices added up."""
+def _slice(x, index):
+    return indexing.strided_slice(x, index=encode_index(index))
+
+
+def _window_sum(y, kernel, strides, take=_slice, add=el.add):
+    """The sum of each window: kh * kw strided slices added up (numpy's own ``take`` and
+    ``add`` for the counts known at load time)."""
     (kh, kw), (sh_, sw) = kernel, strides
     n, h, w, c = _shape(y)
     oh, ow = (h - kh) // sh_ + 1, (w - kw) // sw + 1
@@ -205,25 +217,27 @@ def _window_sum(y, kernel, strides):
         for j in range(kw):
             index = (slice(None), slice(i, i + (oh - 1) * sh_ + 1, sh_),
                      slice(j, j + (ow - 1) * sw + 1, sw))
-            part = indexing.strided_slice(y, index=encode_index(index))
-            total = part if total is None else el.add(total, part)
+            part = take(y, index)
+            total = part if total is None else add(total, part)
     return total
 
 
 @rule("AveragePool")
 def _avg_pool(ctx, x):
-    y, kernel, strides, rank = _prepare(ctx, x, ctx.attr("kernel_shape"), 0)
-    y = _ceil_extra(ctx, y, kernel, strides)
-    counts = np.ones((1,) + _shape(_to_nhwc(x))[1:3] + (1,), _dtype_of(x).np)
+    y, kernel, strides, rank, pads = _prepare(ctx, x, ctx.attr("kernel_shape"), 0)
+    padded = _shape(y)
+    y = _ceil_extra(ctx, y, kernel, strides, [p[1] for p in pads], 0)
+    # how many cells each window averages: ones over the input (and its padding when
+    # count_include_pad), zeros over the rest, summed by the same windows
+    d = _dtype_of(x).np
     if ctx.attr("count_include_pad", 0):
-        counts = np.ones((1,) + _shape(y)[1:3] + (1,), _dtype_of(x).np)
-    else:  # the padded cells do not count: pad the ones with zeros the same way
-        _, _, pads = _geometry(ctx, _shape(x), ctx.attr("kernel_shape"))
-        pads = ([(0, 0)] if rank == 3 else []) + pads
-        counts = np.pad(counts, [(0, 0), *pads, (0, 0)])
-        extra = [_shape(y)[a] - counts.shape[a] for a in (1, 2)]
-        counts = np.pad(counts, [(0, 0), (0, extra[0]), (0, extra[1]), (0, 0)])
-    n = np.asarray(_window_sum(counts, kernel, strides))
+        counts = np.ones((1,) + padded[1:3] + (1,), d)
+    else:
+        counts = np.pad(np.ones((1,) + _shape(_to_nhwc(x))[1:3] + (1,), d),
+                        [(0, 0), *pads, (0, 0)])
+    extra = [_shape(y)[a] - counts.shape[a] for a in (1, 2)]
+    counts = np.pad(counts, [(0, 0), (0, extra[0]), (0, extra[1]), (0, 0)])
+    n = _window_sum(counts, kernel, strides, lambda a, index: a[index], np.add)
     return [_from_nhwc(el.divide(_window_sum(y, kernel, strides), n), rank)]
 
 
@@ -234,7 +248,7 @@ def _pad(ctx, x, pads=None, value=None, axes=None):
     rank = len(_shape(x))
     flat = [int(p) for p in (ctx.static(1) if ctx.opset >= 11 else ctx.attr("pads"))]
     axes = [int(a) % rank for a in ctx.static(3)] if ctx.has(3) else list(range(rank))
-    fill = ctx.static(2).reshape(-1)[0] if ctx.has(2) else ctx.attr("value", 0.0)
+    fill = ctx.inputs[2] if ctx.has(2) else ctx.attr("value", 0.0)
     k = len(axes)
     if any(p < 0 for p in flat):
         ctx.fail("negative pads (cropping) are not supported")
