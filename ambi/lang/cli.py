@@ -207,8 +207,9 @@ def _check_parser(sub, common):
 
 
 def _exec_parser(sub, common):
-    e = sub.add_parser("exec", parents=[common], help="run a graph saved as JSON")
-    e.add_argument("graph", help="GRAPH.json, from `ambi graph --json`")
+    e = sub.add_parser("exec", parents=[common], help="run a graph saved as JSON, or an "
+                       "ONNX model")
+    e.add_argument("graph", help="GRAPH.json (from `ambi graph --json`) or MODEL.onnx")
     e.add_argument("--input", action="append", metavar="NAME=FILE.npy",
                    help="an input of the graph, by name (repeatable)")
     e.add_argument("--device", default=None, help="device name")

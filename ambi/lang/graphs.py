@@ -55,8 +55,9 @@ def show_graph(text, filename, function, passes, level, dump, dot, json):
 
 
 def exec_graph(path, inputs, device=None):
-    """Run a saved graph with ``.npy`` inputs given by name; print each output."""
-    f = am.load(path)
+    """Run a saved graph (or an ONNX model) with ``.npy`` inputs given by name; print each
+    output."""
+    f = am.onnx.load(path) if str(path).endswith(".onnx") else am.load(path)
     unknown = sorted(set(inputs) - set(f.input_names))
     if unknown:
         raise UsageError(f"{path} has no input named {unknown[0]!r}; inputs: "

@@ -19,6 +19,9 @@ def _relu_family(ctx, x, slope=None):
     t = ctx.op_type
     if t == "LeakyRelu":
         slope = _const(ctx.attr("alpha", 0.01), x)
+    if t == "PRelu" and _shape(slope) != _shape(x)[-len(_shape(slope)):] and \
+            len(_shape(slope)) == 1 and len(_shape(x)) > 2:  # opset < 7: slope per channel
+        slope = sh.reshape(slope, shape=(-1,) + (1,) * (len(_shape(x)) - 2))
     if t in ("LeakyRelu", "PRelu"):
         return [el.where(el.less(x, zero), el.multiply(slope, x), x)]
     if t == "ThresholdedRelu":
