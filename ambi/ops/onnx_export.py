@@ -224,6 +224,9 @@ def reduction(op_type, nan_wins=False):
             return [ctx.op("Identity", [x])]
         axes = ctx.ints(norm_axes(node.params["axis"], ndim, op_type))
         keep = int(bool(node.params["keepdims"]))
+        if node.in_types[0].dtype.is_bool:  # bool reductions come with opset 20: via int32
+            found = ctx.op(op_type, [ctx.op("Cast", [x], to=dt.int32), axes], keepdims=keep)
+            return [ctx.op("Cast", [found], to=dt.bool_)]
         out = ctx.op(op_type, [x, axes], keepdims=keep)
         if nan_wins and node.in_types[0].dtype.is_float:  # onnxruntime skips nan
             t = node.in_types[0].dtype

@@ -365,10 +365,34 @@ def _reduce(ctx, x, axes=None):
     axis = _reduce_axes(ctx, x)
     if axis == ():
         return [x]
-    out = REDUCTIONS[ctx.op_type](x, axis=axis, keepdims=bool(ctx.attr("keepdims", 1)))
+    keep = bool(ctx.attr("keepdims", 1))
+    if ctx.op_type in ("ReduceMax", "ReduceMin") and _empty_axis(_shape(x), axis):
+        return [_identity(ctx, x, axis, keep)]
+    out = REDUCTIONS[ctx.op_type](x, axis=axis, keepdims=keep)
     if ctx.op_type == "ReduceMean" and _dtype_of(out) is not _dtype_of(x):
         out = sh.cast(out, _dtype_of(x))  # ONNX keeps an integer mean integer
     return [out]
+
+
+def _empty_axis(shape, axis):
+    axes = range(len(shape)) if axis is None else [a % len(shape) for a in axis]
+    return any(shape[a] == 0 for a in axes)
+
+
+def _identity(ctx, x, axis, keep):
+    """ONNX's max (min) over an empty axis: the lowest (highest) value of the dtype
+    (ambi's reduce_max/min refuse it, as numpy, JAX and PyTorch do)."""
+    shape, d = _shape(x), _dtype_of(x)
+    axes = set(range(len(shape)) if axis is None else (a % len(shape) for a in axis))
+    out = tuple(1 if i in axes else n for i, n in enumerate(shape) if keep or i not in axes)
+    high = ctx.op_type == "ReduceMin"
+    if d.is_float:
+        value = np.inf if high else -np.inf
+    elif d.is_bool:
+        value = high
+    else:
+        value = np.iinfo(d.np).max if high else np.iinfo(d.np).min
+    return np.full(out, value, d.np)
 
 
 @rule("ArgMax", "ArgMin")
