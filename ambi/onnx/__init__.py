@@ -23,5 +23,5 @@ def require():
     return onnx
 
 
-from .export import export  # noqa: E402,F401
-from .load import MAX_ELEMENTS, OnnxModel, load  # noqa: E402,F401
+from .exporter import export  # noqa: E402,F401
+from .importer import OnnxModel, load  # noqa: E402,F401

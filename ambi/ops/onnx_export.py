@@ -3,7 +3,7 @@ the way JAX registers lowerings (``EXPORT[op] = rule``).
 
 A rule is ``rule(ctx, node, *inputs) -> output names``. ``inputs`` are the ONNX value
 names of the operands; ``node`` carries ``params``, ``in_types`` and ``out_types``.
-``ctx`` builds the model (``ambi/onnx/export.py``) and never needs ``onnx`` here:
+``ctx`` builds the model (``ambi/onnx/exporter.py``) and never needs ``onnx`` here:
 
 - ``ctx.op(op_type, inputs, n_out=1, **attrs)``: one ONNX node, its output name(s);
   attribute values that are ambi DTypes become ONNX's dtype codes;

@@ -1,5 +1,5 @@
 """How ONNX ops run on ambi's ops: one rule per ONNX op type (``IMPORT[op_type] = rule``),
-next to the op records they call. ``ambi/onnx/load.py`` walks a model and calls them.
+next to the op records they call. ``ambi/onnx/importer.py`` walks a model and calls them.
 
 A rule is ``rule(ctx, *inputs) -> list of outputs``. Inputs are ambi tensors, numpy arrays
 (values known when the model loads: initializers, constants, shapes) or None (an omitted

@@ -147,6 +147,8 @@ def _prepare(ctx, x, kernel, fill):
     if rank == 3:
         kernel, strides, pads = [1] + kernel, [1] + strides, [(0, 0)] + pads
     y = _to_nhwc(x)
+    n, h, w, c = _shape(y)
+    ctx.check_size((n, h + sum(pads[0]), w + sum(pads[1]), c))
     for axis, (before, after) in zip((1, 2), pads):
         y = _pad_axis(y, axis, before, after, fill)
     return y, kernel, strides, rank, pads
@@ -255,6 +257,10 @@ def _pad(ctx, x, pads=None, value=None, axes=None):
     k = len(axes)
     if any(p < 0 for p in flat):
         ctx.fail("negative pads (cropping) are not supported")
+    out = list(_shape(x))
+    for a, before, after in zip(axes, flat[:k], flat[k:]):
+        out[a] += before + after
+    ctx.check_size(tuple(out))
     for a, before, after in zip(axes, flat[:k], flat[k:]):
         x = _pad_axis(x, a, before, after, fill)
     return [x]

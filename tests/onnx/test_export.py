@@ -20,6 +20,31 @@ def test_random_programs_agree_with_onnxruntime(program):
     ref = leaves(program.fn(*[am.constant(x) for x in program.inputs]))
     model = am.onnx.export(program.fn, *program.inputs)
     assert_close(ref, ort_run(model, program.inputs), program.k_terms, repr(program))
+    graph = am.function(program.fn)(*program.inputs)  # and ambi's -O2 graph
+    assert_close(leaves(graph), ort_run(model, program.inputs), program.k_terms,
+                 repr(program))
+
+
+OPENCL = [str(d) for d in am.devices() if str(d) != "cpu"]
+# OpenCL builds each new kernel (0.1-1.5 s on PoCL): fewer programs there
+ON_DEVICES = settings(max_examples=max(5, settings.default.max_examples // 5),
+                      suppress_health_check=[HealthCheck.too_slow,
+                                             HealthCheck.data_too_large])
+
+
+@pytest.mark.skipif(not OPENCL, reason="no validated OpenCL device: am.devices() lists "
+                                       "only cpu")
+@pytest.mark.parametrize("device", OPENCL)
+@ON_DEVICES
+@given(program=ams.programs())
+def test_random_programs_on_opencl_agree_with_onnxruntime(device, program):
+    model = am.onnx.export(program.fn, *program.inputs)
+    with am.device(device):
+        eager = leaves(program.fn(*[am.constant(x) for x in program.inputs]))
+        graph = leaves(am.function(program.fn)(*program.inputs))
+    want = ort_run(model, program.inputs)
+    assert_close(eager, want, program.k_terms, f"eager on {device}: {program!r}")
+    assert_close(graph, want, program.k_terms, f"-O2 on {device}: {program!r}")
 
 
 def test_variables_are_initializers_and_effects_need_consent(tmp_path):

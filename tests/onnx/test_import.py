@@ -108,3 +108,11 @@ def test_a_model_built_with_onnx_helper_matches_onnxruntime(tmp_path):
     path = _save(m, tmp_path)
     model = am.onnx.load(path)
     assert_close(ort_run(m, [x]), [model(x).numpy()], k_terms=27)
+
+
+def test_huge_pads_are_refused(tmp_path):
+    pads = helper.make_tensor("p", TensorProto.INT64, [2], [0, 1 << 40])
+    m = _model([helper.make_node("Pad", ["x", "p"], ["y"])], [_info("x")], [_info("y")],
+               [pads])
+    with pytest.raises(LoadError, match="limit"):
+        am.onnx.load(_save(m, tmp_path))(np.float32([1, 2]))

@@ -14,7 +14,7 @@ import pytest
 
 import ambi as am
 from ambi.errors import LoadError
-from ambi.onnx.load import OnnxModel, parse
+from ambi.onnx.importer import OnnxModel, parse
 
 # What a loadable case may be refused for while running (docs/onnx.md, "Import"):
 # attributes outside what ambi's ops compute (out of scope, like unsupported ops)

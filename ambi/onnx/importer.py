@@ -143,7 +143,7 @@ class OnnxModel:
 def check_size(shape, what):
     if any(d < 0 for d in shape) or math.prod(shape) > MAX_ELEMENTS:
         raise LoadError(f"{what}: shape {list(shape)} is negative or over ambi's limit of "
-                        f"{MAX_ELEMENTS} elements (am.onnx.load.MAX_ELEMENTS)", loc=None)
+                        f"{MAX_ELEMENTS} elements (ambi.onnx.importer.MAX_ELEMENTS)", loc=None)
 
 
 def _opset(model):
