@@ -54,8 +54,7 @@ def to_model(graph, drop_effects=False):
     main = _Builder(top)
     names = [top.fresh(_input_name(graph, n)) for n in graph.inputs]
     outs = main.inline(graph, names)
-    outs = [main.op("Identity", [o]) if o in names or o in top.init_names else o
-            for o in outs]
+    outs = _distinct_outputs(main, outs, set(names) | top.init_names)
     types = [graph[n]["types"][0] for n in graph.inputs]
     g = onnx.helper.make_graph(
         main.nodes, _safe(graph.name), [top.value_info(n, t) for n, t in zip(names, types)],
@@ -66,6 +65,16 @@ def to_model(graph, drop_effects=False):
     model.ir_version = min(model.ir_version, 10)  # onnxruntime 1.17+ reads IR 10
     onnx.checker.check_model(model)
     return model
+
+
+def _distinct_outputs(main, outs, taken):
+    """ONNX outputs are distinct names made by nodes: an input, an initializer or a value
+    returned twice goes out through an Identity."""
+    seen, out = set(taken), []
+    for o in outs:
+        out.append(main.op("Identity", [o]) if o in seen else o)
+        seen.add(o)
+    return out
 
 
 def _input_name(graph, n):
@@ -144,6 +153,7 @@ class _Builder:
 
     def __init__(self, model):
         self.model, self.nodes = model, []
+        self._current = None  # the node whose rule is running (for error locations)
 
     def op(self, op_type, inputs, n_out=None, **attrs):
         outs = [self.model.fresh(op_type.lower()) for _ in range(n_out or 1)]

@@ -110,6 +110,10 @@ class OnnxModel:
         if len(args) != len(self.input_names):
             raise ArgumentError(f"the model takes {len(self.input_names)} input(s) "
                                 f"({', '.join(self.input_names)}), got {len(args)}")
+        args = [a if hasattr(a, "dtype") or t[0] is None else np.asarray(a, t[0].np)
+                for a, t in zip(args, self.input_types)]  # Python literals: the model's dtype
+        for name, a, t in zip(self.input_names, args, self.input_types):
+            _check_input(name, a, *t)
         env = dict(self.initializers)
         env.update((n, a if isinstance(a, np.ndarray) and n in self.static_inputs
                     else _tensor(a)) for n, a in zip(self.input_names, args))
@@ -194,6 +198,19 @@ def _lookup(env, name, what):
     except KeyError:
         raise LoadError(f"{what} {name!r} is used before any node defines it", loc=None) \
             from None
+
+
+def _check_input(name, value, dtype, dims):
+    """The value fits the model's declared input (dims it leaves open take any size)."""
+    got_dtype = dt.of_numpy(np.dtype(getattr(value.dtype, "np", value.dtype))) \
+        if hasattr(value, "dtype") else None
+    shape = tuple(getattr(value, "shape", np.shape(value)))
+    fits = len(shape) == len(dims) and all(d is None or d == s for d, s in zip(dims, shape))
+    if (dtype is not None and got_dtype not in (None, dtype)) or (dims and not fits):
+        want = f"{dtype.name if dtype else '?'}{['?' if d is None else d for d in dims]}"
+        raise ArgumentError(f"input {name!r} of the model must be {want}, got "
+                            f"{got_dtype.name if got_dtype else type(value).__name__}"
+                            f"{list(shape)}")
 
 
 def _kind(a):

@@ -8,7 +8,8 @@ height of 1), padded explicitly by concatenating constant blocks, run with
 """
 import numpy as np
 
-from . import elementwise as el, indexing, nn, reduce as rd, shape as sh
+from .. import dtypes as dt
+from . import elementwise as el, indexing, linalg, nn, reduce as rd, shape as sh
 from .indexing import encode_index
 from .onnx_import import IMPORT, _const, _dtype_of, _one, _shape, rule
 
@@ -277,3 +278,126 @@ def _hardmax(ctx, x):
 
 def len_of(x, axis):
     return _shape(x)[axis]
+
+
+# -- more activations and normalizations ---------------------------------------------
+def _erf(x):
+    """Abramowitz and Stegun 7.1.26: |error| < 1.5e-7 (float32's own precision; float64
+    models get the same 1.5e-7)."""
+    t = el.divide(_const(1, x), el.add(_const(1, x), el.multiply(_const(0.3275911, x),
+                                                                 el.abs(x))))
+    poly = _const(1.061405429, x)
+    for c in (-1.453152027, 1.421413741, -0.284496736, 0.254829592):
+        poly = el.add(el.multiply(poly, t), _const(c, x))
+    y = el.subtract(_const(1, x), el.multiply(el.multiply(poly, t),
+                                              el.exp(el.negative(el.multiply(x, x)))))
+    return el.multiply(el.sign(x), y)
+
+
+IMPORT["Erf"] = _one(_erf)
+
+
+@rule("Gelu")
+def _gelu(ctx, x):
+    half = el.multiply(_const(0.5, x), x)
+    if ctx.attr("approximate", "none") == "tanh":
+        inner = el.add(x, el.multiply(_const(0.044715, x), el.multiply(x, el.multiply(x, x))))
+        t = el.tanh(el.multiply(_const(np.sqrt(2 / np.pi), x), inner))
+    else:
+        t = _erf(el.multiply(x, _const(1 / np.sqrt(2), x)))
+    return [el.multiply(half, el.add(_const(1, x), t))]
+
+
+@rule("Swish")
+def _swish(ctx, x):
+    return [el.multiply(x, el.sigmoid(el.multiply(_const(ctx.attr("alpha", 1.0), x), x)))]
+
+
+@rule("Shrink")
+def _shrink(ctx, x):
+    lambd, bias = _const(ctx.attr("lambd", 0.5), x), _const(ctx.attr("bias", 0.0), x)
+    low = el.where(el.less(x, el.negative(lambd)), el.add(x, bias), _const(0, x))
+    return [el.where(el.greater(x, lambd), el.subtract(x, bias), low)]
+
+
+def _normalize(x, axes, eps, center=True):
+    """(x - mean) / sqrt(var + eps) over ``axes`` (or x / sqrt(mean(x²) + eps))."""
+    if center:
+        x = el.subtract(x, rd.reduce_mean(x, axis=axes, keepdims=True))
+    var = rd.reduce_mean(el.multiply(x, x), axis=axes, keepdims=True)
+    return el.divide(x, el.sqrt(el.add(var, _const(eps, x))))
+
+
+def _per_channel(v, rank):
+    return sh.reshape(v, shape=(-1,) + (1,) * (rank - 2))
+
+
+@rule("InstanceNormalization")
+def _instance_norm(ctx, x, scale, bias):
+    rank = len(_shape(x))
+    y = _normalize(x, tuple(range(2, rank)), ctx.attr("epsilon", 1e-5))
+    return [el.add(el.multiply(y, _per_channel(scale, rank)), _per_channel(bias, rank))]
+
+
+@rule("MeanVarianceNormalization")
+def _mvn(ctx, x):
+    return [_normalize(x, tuple(ctx.attr("axes", [0, 2, 3])), 1e-9)]
+
+
+@rule("RMSNormalization")
+def _rms_norm(ctx, x, scale):
+    n = len(_shape(x))
+    axes = tuple(range(ctx.attr("axis", -1) % n, n))
+    return [el.multiply(_normalize(x, axes, ctx.attr("epsilon", 1e-5), center=False), scale)]
+
+
+@rule("LpNormalization")
+def _lp_norm(ctx, x):
+    axis, p = ctx.attr("axis", -1), ctx.attr("p", 2)
+    if p not in (1, 2):
+        ctx.fail(f"p={p} is not supported (1 or 2)")
+    size = el.abs(x) if p == 1 else el.multiply(x, x)
+    norm = rd.reduce_sum(size, axis=axis, keepdims=True)
+    norm = norm if p == 1 else el.sqrt(norm)
+    zero = el.equal(norm, _const(0, x))  # a zero vector stays zero (ONNX's reference)
+    return [el.divide(x, el.where(zero, _const(1, x), norm))]
+
+
+@rule("Trilu")
+def _trilu(ctx, x, k=None):
+    rows, cols = _shape(x)[-2:]
+    k = int(ctx.static(1).reshape(-1)[0]) if ctx.has(1) else 0
+    upper = ctx.attr("upper", 1)
+    keep = np.triu(np.ones((rows, cols), bool), k) if upper else \
+        np.tril(np.ones((rows, cols), bool), k)
+    return [el.where(keep, x, _const(0, x))]
+
+
+@rule("CumSum")
+def _cumsum(ctx, x, axis):
+    n, a = len(_shape(x)), int(ctx.static(1).reshape(-1)[0])
+    a %= n
+    size = _shape(x)[a]
+    # a matmul by a triangle of ones: tri[j, i] = 1 where j (<=, <) i, or (>=, >) i reversed
+    j, i = np.indices((size, size))
+    below = (j >= i) if ctx.attr("reverse", 0) else (j <= i)
+    tri = (below & (j != i) if ctx.attr("exclusive", 0) else below).astype(_dtype_of(x).np)
+    moved = sh.transpose(x, perm=tuple(k for k in range(n) if k != a) + (a,))
+    summed = linalg.matmul(sh.reshape(moved, shape=(-1, size)), tri)
+    back = sh.reshape(summed, shape=_shape(moved))
+    return [sh.transpose(back, perm=tuple(np.argsort([k for k in range(n) if k != a] + [a])))]
+
+
+@rule("OneHot")
+def _onehot(ctx, idx, depth, values):
+    depth = int(ctx.static(1).reshape(-1)[0])
+    idx = sh.cast(idx, dt.int64) if not _dtype_of(idx).is_int else idx
+    idx = el.where(el.less(idx, _const(0, idx)), el.add(idx, _const(depth, idx)), idx)
+    hot = indexing.one_hot(idx, depth, dtype=dt.bool_)
+    off = indexing.gather(values, np.int64(0))
+    out = el.where(hot, indexing.gather(values, np.int64(1)), off)
+    n = len(_shape(out))
+    axis = ctx.attr("axis", -1) % n
+    perm = list(range(n - 1))
+    perm.insert(axis, n - 1)
+    return [sh.transpose(out, perm=tuple(perm))]

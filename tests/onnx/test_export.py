@@ -104,3 +104,18 @@ def test_onnx_missing_gives_a_clear_error(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_onnx)
     with pytest.raises(ImportError, match=r"pip install 'ambi\[onnx\]'"):
         am.onnx.export(lambda x: x, np.float32([1]))
+
+
+def test_random_draws_and_repeated_outputs():
+    def draws(x):
+        seeded = am.random.normal([3], seed=7)
+        return x + seeded, x + seeded, x, am.random.uniform([2, 2]).shape
+
+    x = np.float32([1, 2, 3])
+    model = am.onnx.export(draws, x)
+    want = (x + am.random.normal([3], seed=7).numpy())
+    got = ort_run(model, [x])
+    assert_close([want, want, x], got)
+    unseeded = am.onnx.export(lambda: am.random.uniform([4], minval=2.0, maxval=3.0))
+    (u,) = ort_run(unseeded, [])
+    assert u.shape == (4,) and ((u >= 2) & (u < 3)).all()
