@@ -1,5 +1,6 @@
 """am.onnx.export: onnxruntime, an implementation nobody here wrote, runs what ambi
 exports and must agree with ambi within SPEC section 9's tolerances."""
+import onnx_required  # noqa: F401,I001  (skips this module without the [onnx] extra)
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings

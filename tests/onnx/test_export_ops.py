@@ -1,5 +1,6 @@
 """Every registered op, exported alone on the cases of ``tests/ops/op_refs.py``, agrees
 with ambi when onnxruntime runs it; the registry drives the list."""
+import onnx_required  # noqa: F401,I001  (skips this module without the [onnx] extra)
 import pathlib
 import sys
 

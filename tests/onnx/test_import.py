@@ -1,5 +1,6 @@
 """am.onnx.load: exported programs come back with the same results (round trip), and a
 malformed, hostile or unsupported file gets a LoadError that says why."""
+import onnx_required  # noqa: F401,I001  (skips this module without the [onnx] extra)
 import numpy as np
 import onnx
 import pytest

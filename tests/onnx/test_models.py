@@ -1,6 +1,7 @@
 """Whole models: the PyTorch-exported models shipped in the onnx wheel's test data run
 through ``am.onnx.load`` and match their stored outputs (and onnxruntime), and the
 command line runs ONNX models both ways (``ambi graph --onnx``, ``ambi exec``)."""
+import onnx_required  # noqa: F401,I001  (skips this module without the [onnx] extra)
 import contextlib
 import glob
 import io

@@ -5,6 +5,7 @@ A case ambi cannot load (an op without a rule, a dtype ambi has not got) is out 
 and counted apart; every case it loads must pass, or be refused with a LoadError for one
 of the reasons docs/onnx.md lists. At least 95% must pass.
 """
+import onnx_required  # noqa: F401,I001  (skips this module without the [onnx] extra)
 import functools
 import warnings
 
