@@ -27,6 +27,7 @@ from .saved import load  # noqa: F401
 from .limits import Budget  # noqa: F401
 from . import compat  # noqa: F401,E402
 from . import testing  # noqa: F401,E402
+from . import onnx  # noqa: F401,E402
 
 # numpy warns on IEEE events (x/0, log(0), overflow) that ambi defines as results.
 _warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"ambi\.")

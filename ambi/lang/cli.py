@@ -117,8 +117,11 @@ def cmd_graph(args):
     text = read_script(args.file)
     _writable(args.dot, "--dot")
     _writable(args.json, "--json")
-    show_graph(text, args.file, args.function, _passes(args.passes), args.O, args.dump,
-               args.dot, args.json)
+    _writable(args.onnx, "--onnx")
+    graph = show_graph(text, args.file, args.function, _passes(args.passes), args.O,
+                       args.dump, args.dot, args.json)
+    if args.onnx:
+        am.onnx.export(graph, path=args.onnx)
 
 
 def _passes(spec):
@@ -214,6 +217,7 @@ def _graph_parser(sub, common):
     g.add_argument("--dump", action="store_true", help="print the graph after each pass")
     g.add_argument("--dot", metavar="OUT", help="write Graphviz dot to OUT")
     g.add_argument("--json", metavar="OUT", help="save the graph as JSON (for ambi exec)")
+    g.add_argument("--onnx", metavar="OUT", help="write the graph as an ONNX model")
     _opt_level(g)
     g.set_defaults(func=cmd_graph)
 
@@ -229,8 +233,9 @@ def _check_parser(sub, common):
 
 
 def _exec_parser(sub, common):
-    e = sub.add_parser("exec", parents=[common], help="run a graph saved as JSON")
-    e.add_argument("graph", help="GRAPH.json, from `ambi graph --json`")
+    e = sub.add_parser("exec", parents=[common], help="run a graph saved as JSON, or an "
+                       "ONNX model")
+    e.add_argument("graph", help="GRAPH.json (from `ambi graph --json`) or MODEL.onnx")
     e.add_argument("--input", action="append", metavar="NAME=FILE.npy",
                    help="an input of the graph, by name (repeatable)")
     e.add_argument("--device", default=None, help="device name")

@@ -56,8 +56,9 @@ def show_graph(text, filename, function, passes, level, dump, dot, json):
 
 
 def exec_graph(path, inputs, device=None, budget=None):
-    """Run a saved graph with ``.npy`` inputs given by name; print each output."""
-    f = am.load(path, budget)
+    """Run a saved graph (or an ONNX model) with ``.npy`` inputs given by name; print each
+    output. ``budget`` bounds a graph file (an ONNX model has its own element limit)."""
+    f = am.onnx.load(path) if str(path).endswith(".onnx") else am.load(path, budget)
     unknown = sorted(set(inputs) - set(f.input_names))
     if unknown:
         raise UsageError(f"{path} has no input named {unknown[0]!r}; inputs: "

@@ -42,12 +42,20 @@ reduce_sum = reduction("reduce_sum", np.add,
 reduce_prod = reduction("reduce_prod", np.multiply, vjp=grads.reduce_prod_vjp,
                         cl={"kernel": "reduce", "init": "1", "combine": "({0} * {1})"},
                         doc="Product over axes.")
-reduce_max = reduction("reduce_max", np.maximum, nonempty=True, vjp=grads.reduce_extreme_vjp,
-                       cl={"kernel": "reduce", "init": "{LOWEST}", "combine": maximum.cl},
-                       doc="Maximum over axes; nan wins.")
-reduce_min = reduction("reduce_min", np.minimum, nonempty=True, vjp=grads.reduce_extreme_vjp,
-                       cl={"kernel": "reduce", "init": "{HIGHEST}", "combine": minimum.cl},
-                       doc="Minimum over axes; nan wins.")
+# bools too, as numpy, JAX, PyTorch and ONNX: max is any(), min is all() (bools are uchar
+# 0/1 on OpenCL, where max/min keep them 0/1 in vector code as well)
+reduce_max = reduction("reduce_max", np.maximum, dt.ALL, nonempty=True,
+                       vjp=grads.reduce_extreme_vjp,
+                       cl={"kernel": "reduce",
+                           "init": {"f": "{LOWEST}", "i": "{LOWEST}", "b": "0"},
+                           "combine": {**maximum.cl, "b": "max({0}, {1})"}},
+                       doc="Maximum over axes; nan wins; on bools, any.")
+reduce_min = reduction("reduce_min", np.minimum, dt.ALL, nonempty=True,
+                       vjp=grads.reduce_extreme_vjp,
+                       cl={"kernel": "reduce",
+                           "init": {"f": "{HIGHEST}", "i": "{HIGHEST}", "b": "1"},
+                           "combine": {**minimum.cl, "b": "min({0}, {1})"}},
+                       doc="Minimum over axes; nan wins; on bools, all.")
 
 
 def _mean(x, axis=None, keepdims=False):
