@@ -74,6 +74,12 @@ def exec_graph(path, inputs, device=None, budget=None):
         print(np.asarray(value))
 
 
+def _fits(shape, want):
+    """A graph input's TensorType, or an ONNX model's (dtype, dims) where None is any size."""
+    dims = want.shape if hasattr(want, "shape") else tuple(want[1])
+    return len(shape) == len(dims) and all(w is None or w == s for s, w in zip(shape, dims))
+
+
 def _load_npy(path, want):
     """An input array; its header is read first, so a file that cannot be the input is
     refused before its data is read (and /dev/zero and other non-files not at all)."""
@@ -86,7 +92,7 @@ def _load_npy(path, want):
             read_header = fmt.read_array_header_1_0 if major == 1 else \
                 fmt.read_array_header_2_0
             shape = read_header(f)[0]
-            if tuple(shape) != want.shape:
+            if not _fits(tuple(shape), want):
                 raise UsageError(f"{path} holds an array of shape {tuple(shape)}; the input "
                                  f"is {want}")
             f.seek(0)

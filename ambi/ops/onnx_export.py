@@ -254,6 +254,8 @@ def arg_reduction(op_type):
             has = ctx.op("Cast", [ctx.op("ReduceMax", [nan, ctx.ints([axis])], keepdims=0)],
                          to=dt.bool_)
             found = ctx.op("Where", [has, first, found])
+        if node.params.get("keepdims"):  # the reduced axis (all axes for None) kept as 1s
+            found = _reshape_to(ctx, found, node.out_types[0].shape)
         return [ctx.op("Cast", [found], to=dt.int32)]
     return rule
 
