@@ -156,7 +156,7 @@ def cmd_exec(args):
         if not sep:
             raise UsageError(f"--input takes NAME=FILE.npy, not {spec!r}")
         inputs[name] = path
-    if not os.path.isfile(args.graph):  # a missing file is a usage error, as for `run`
+    if not os.path.exists(args.graph):  # a missing file is a usage error, as for `run`
         raise UsageError(f"cannot read {args.graph}: no such file")
     budget = am.Budget(**{k: v for k, v in (("tensor_elements", args.max_elements),
                                             ("total_elements", args.max_total_elements),
