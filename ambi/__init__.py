@@ -21,10 +21,13 @@ from .tensor import OPERATORS as _OPERATORS  # noqa: F401  (installs Tensor oper
 from .variables import Variable  # noqa: F401
 from .autodiff import GradientTape, custom_gradient, grad, value_and_grad  # noqa: F401
 from . import nn  # noqa: F401
-from .nn import losses, optimizers  # noqa: F401
+from .nn import losses, metrics, optimizers  # noqa: F401
+from . import data, datasets, summary, train  # noqa: F401,E402
 from .saved import load  # noqa: F401
+from .limits import Budget  # noqa: F401
 from . import compat  # noqa: F401,E402
 from . import testing  # noqa: F401,E402
+from . import onnx  # noqa: F401,E402
 
 # numpy warns on IEEE events (x/0, log(0), overflow) that ambi defines as results.
 _warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"ambi\.")

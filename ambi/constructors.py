@@ -5,10 +5,15 @@ They make concrete values; inside a trace a value becomes a ``const`` node, and
 """
 
 
+import math
+
 import numpy as np
 
 from . import core, devices, dtypes as dt
+from .errors import ArgumentError
+from .ir.params import check_one
 from .ir.types import as_shape
+from .limits import allocate
 from .ops.shape import broadcast_to
 
 
@@ -89,22 +94,36 @@ def range(start, limit=None, delta=1, dtype=None):
     """Like ``np.arange``: ints give int32, floats float32. ``am.range(3)`` -> [0 1 2]"""
     if limit is None:
         start, limit = 0, start
-    bounds = [_concrete(v, "range") for v in (start, limit, delta)]
+    bounds = [_concrete(v, "range", k) for v, k in zip((start, limit, delta),
+                                                        ("start", "limit", "delta"))]
+    if bounds[2] == 0:
+        raise ArgumentError("range: argument 'delta' must not be zero")
     if dtype is None:
         dtype = dt.float32 if any(isinstance(b, float) for b in bounds) else dt.int32
-    return constant(np.arange(*bounds, dtype=dt.as_dtype(dtype).np))
+    n = max(0, math.ceil((bounds[1] - bounds[0]) / bounds[2]))
+    return constant(allocate((n,), lambda: np.arange(*bounds, dtype=dt.as_dtype(dtype).np),
+                             op="range"))
 
 
 def eye(num_rows, num_columns=None, dtype=dt.float32):
     """The identity matrix. ``am.eye(2)`` -> [[1. 0.] [0. 1.]]"""
-    return constant(np.eye(num_rows, num_columns, dtype=dt.as_dtype(dtype).np))
+    rows = check_one("eye", "num_rows", "count", num_rows)
+    cols = rows if num_columns is None else check_one("eye", "num_columns", "count",
+                                                      num_columns)
+    return constant(allocate((rows, cols), lambda: np.eye(rows, cols,
+                                                          dtype=dt.as_dtype(dtype).np),
+                             op="eye"))
 
 
-def _concrete(v, what):
+def _concrete(v, what, key):
     """A Python number from an int/float or an eager scalar tensor."""
     if isinstance(v, core.Tensor):
         v = v.numpy()[()]  # a symbolic tensor raises the TracingError that explains
-    return v.item() if isinstance(v, np.generic) else v
+    v = v.item() if isinstance(v, np.generic) else v
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        raise ArgumentError(f"{what}: argument {key!r} must be a finite real number, "
+                            f"got {v!r}"[:200])
+    return v
 
 
 

@@ -18,19 +18,25 @@ def cond(pred, true_fn, false_fn):
     _check_pred(pred, "am.cond")
     t_sub, _, t_out = trace_subgraph(true_fn, [], "true_fn")
     f_sub, _, f_out = trace_subgraph(false_fn, [], "false_fn")
-    t_leaves, t_def = _finish(t_sub, t_out)
-    f_leaves, f_def = _finish(f_sub, f_out)
+    t_leaves, t_def = finish_branch(t_sub, t_out)
+    f_leaves, f_def = finish_branch(f_sub, f_out)
     if t_def != f_def or [x.type for x in t_leaves] != [x.type for x in f_leaves]:
         raise ShapeError("am.cond: true_fn and false_fn must return the same structure, "
                          f"shapes and dtypes; got {_sig(t_leaves)} and {_sig(f_leaves)}",
                          loc=user_loc())
-    operands = [pred] + t_sub.captures + f_sub.captures
-    params = {"true_graph": t_sub.graph, "false_graph": f_sub.graph,
-              "n_true": len(t_sub.captures)}
-    outs = core.bind(cond_op, operands, params)
+    outs = bind_cond(pred, t_sub, f_sub)
     if t_out is None and f_out is None:  # branches of effects only (am.print), as in TF
         return None
     return tree.unflatten(t_def, outs or ())  # a branch may return nothing (effects only)
+
+
+def bind_cond(pred, t_sub, f_sub):
+    """The ``cond`` node over two traced branches whose outputs are set: the one lowering
+    of a tensor ``if`` (am.cond, autograph, the language). Returns a tuple of outputs."""
+    operands = [pred] + t_sub.captures + f_sub.captures
+    params = {"true_graph": t_sub.graph, "false_graph": f_sub.graph,
+              "n_true": len(t_sub.captures)}
+    return core.bind(cond_op, operands, params) or ()
 
 
 def while_loop(cond_fn, body_fn, loop_vars):
@@ -49,12 +55,12 @@ def while_loop(cond_fn, body_fn, loop_vars):
     types = [x.type for x in leaves]
     call = lambda *xs: tree.unflatten(treedef, xs)  # noqa: E731
     c_sub, _, c_out = trace_subgraph(lambda *xs: cond_fn(*call(*xs)), types, "cond_fn")
-    c_leaves, _ = _finish(c_sub, c_out)
+    c_leaves, _ = finish_branch(c_sub, c_out)
     if len(c_leaves) != 1:
         raise ArgumentError("am.while_loop: cond_fn must return one scalar bool tensor")
     _check_pred(c_leaves[0], "am.while_loop cond_fn")
     b_sub, _, b_out = trace_subgraph(lambda *xs: body_fn(*call(*xs)), types, "body_fn")
-    b_leaves, b_def = _finish(b_sub, tuple(b_out) if isinstance(b_out, list) else b_out)
+    b_leaves, b_def = finish_branch(b_sub, tuple(b_out) if isinstance(b_out, list) else b_out)
     if [x.type for x in b_leaves] != types:
         raise ShapeError("am.while_loop: body_fn must keep the loop variables' shapes and "
                          f"dtypes: {_sig(leaves)} became {_sig(b_leaves)}", loc=user_loc())
@@ -73,7 +79,7 @@ def _eager_while(cond_fn, body_fn, loop_vars):
     return loop_vars
 
 
-def _finish(sub, result):
+def finish_branch(sub, result):
     """Flatten a branch's result, convert leaves to tensors of the subgraph, set outputs."""
     leaves, treedef = tree.flatten(() if result is None else result)
     from .tracing import tracing

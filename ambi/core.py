@@ -9,6 +9,7 @@ import numpy as np
 from . import devices, dtypes as dt
 from .errors import AmbiError, DTypeError, RunError, ShapeError, TracingError, user_loc
 from .ir.types import TensorType
+from .threadstate import PUSHED, ThreadStack
 
 
 class Tensor:
@@ -99,7 +100,8 @@ class SymbolicTensor(Tensor):
 
     @property
     def name(self):
-        return f"{self.trace.graph[self.node]['name']}:{self.out}"
+        node = self.trace.graph.nx.nodes.get(self.node)  # None: a pass removed it
+        return f"{node['name'] if node else self.trace.graph.name}:{self.out}"
 
     def __repr__(self):
         return f'ambi.Tensor("{self.name}", shape={self.shape}, dtype={self.dtype})'
@@ -121,22 +123,28 @@ class SymbolicTensor(Tensor):
         return id(self)
 
 
-# -- the mode stack -----------------------------------------------------------------
-_traces = []  # innermost last; empty means eager
-_tapes = []   # active recorders (autodiff's GradientTape): each sees every primitive bound
+# -- the mode stack (one per thread, as in TensorFlow 2) ----------------------------
+_traces = ThreadStack()  # innermost last; empty means eager
+_tapes = ThreadStack()   # active recorders (autodiff's GradientTape): each sees every op bound
 
 
 def bind(op, operands, params):
     """Run or record one op in the current mode. The only eager/graph switch."""
+    if not PUSHED[0] and op.decompose is None:  # no trace, tape or scope in any thread
+        try:
+            return eager_process(op, operands, params, devices.CPU)
+        except AmbiError as e:
+            raise e.with_loc(user_loc()) from None
+    traces = _traces.items
     if op.decompose is not None:  # composites see tensors, as primitives' rules do
-        trace = _traces[-1] if _traces else None
+        trace = traces[-1] if traces else None
         operands = convert_operands(op, operands, trace.to_symbolic if trace else to_eager)
         return op.decompose(*operands, **params)
     try:
-        if _tapes:
+        if _tapes.items:
             return _bind_recorded(op, operands, params)
-        if _traces:
-            return _traces[-1].process(op, operands, params)
+        if traces:
+            return traces[-1].process(op, operands, params)
         return eager_process(op, operands, params)
     except AmbiError as e:
         raise e.with_loc(user_loc()) from None
@@ -162,17 +170,19 @@ def convert_operands(op, operands, convert):
 
 def executing_eagerly():
     """True unless a function is being traced: ``am.executing_eagerly()``."""
-    return not _traces
+    return not _traces.items
 
 
 def current_trace():
-    return _traces[-1] if _traces else None
+    traces = _traces.items
+    return traces[-1] if traces else None
 
 
-def eager_process(op, operands, params):
+def eager_process(op, operands, params, scope=None):
     """Eager: check dtypes, run the numpy kernel now, wrap the result."""
-    if devices._scope[-1] is not devices.CPU:
-        return devices._scope[-1].eager_process(op, operands, params)
+    scope = scope or devices._scope.items[-1]
+    if scope is not devices.CPU:
+        return scope.eager_process(op, operands, params)
     vals, dts = [], []
     for i, x in enumerate(operands):
         if type(x) is not EagerTensor:
@@ -188,7 +198,7 @@ def eager_process(op, operands, params):
         out_dtype = _eager_dtype(op, dts, vals, params)
     try:
         out = op.kernel(*vals, **params)
-    except (ValueError, IndexError, TypeError) as e:
+    except (ValueError, IndexError, TypeError, MemoryError, OverflowError) as e:
         _explain_failure(op, vals, dts, params, e)
     if op.nout == 1:
         return EagerTensor(out, out_dtype)
@@ -208,7 +218,10 @@ def _eager_dtype(op, dts, vals, params):
 
 def _explain_failure(op, vals, dts, params, exc):
     """A numpy kernel failed: the op's shape rule says why in ambi's words."""
-    op.infer([TensorType(np.shape(v), d) for v, d in zip(vals, dts)], params)
+    from .limits import allocation_error, cannot_allocate
+    types = op.infer([TensorType(np.shape(v), d) for v, d in zip(vals, dts)], params)
+    if cannot_allocate(exc, types):
+        raise allocation_error(types[0].shape, types[0].dtype, op.name) from None
     raise RunError(f"{op.name}: {exc}") from exc
 
 
@@ -256,12 +269,27 @@ def to_numpy(x, dtype=None, asked=False):
         return np.asarray(x), have
     try:
         arr = np.asarray(x)
-    except ValueError:
-        raise ShapeError(f"nested lists of uneven lengths cannot make a tensor: {x!r}") from None
+    except ValueError as e:
+        if "number of dimension" in str(e):  # numpy's limit: 64 axes
+            raise ShapeError("lists nested more than 64 deep cannot make a tensor: a tensor "
+                             "has at most 64 axes") from None
+        raise ShapeError(f"nested lists of uneven lengths cannot make a tensor: "
+                         f"{_short(x)}") from None
     if arr.dtype == object or arr.dtype.kind not in "biuf":
-        raise DTypeError(f"cannot make a tensor from {type(x).__name__} {x!r}")
+        raise DTypeError(f"cannot make a tensor from {type(x).__name__} {_short(x)}")
     target = dtype or _literal_dtype(arr)
     return _adopt(arr, target, x, asked), target
+
+
+def _short(x):
+    """A value for a message: its repr, cut to 80 characters (an int of more than 4,300
+    digits has no repr: Python refuses to convert it)."""
+    try:
+        r = repr(x)
+    except ValueError:
+        r = f"<an int of about {int(abs(x).bit_length() * 0.30103) + 1} digits>" \
+            if isinstance(x, int) else f"<a {type(x).__name__}>"
+    return r if len(r) <= 80 else r[:77] + "..."
 
 
 def _literal_dtype(arr):
@@ -274,7 +302,7 @@ def _scalar(x, target):
     if target.is_int:
         lo, hi = _INT_RANGE[target.name]
         if not lo <= x <= hi:
-            raise DTypeError(f"{x!r} is out of range for {target.name}; "
+            raise DTypeError(f"{_short(x)} is out of range for {target.name}; "
                              f"pass dtype=am.int64 or a numpy array")
     return target.np.type(x), target
 
@@ -286,16 +314,16 @@ def _adopt(arr, target, original, asked=False):
     """Convert a Python literal to ``target``, refusing to change its value."""
     if arr.dtype.kind == "b" and target is not dt.bool_ or \
             arr.dtype.kind != "b" and target is dt.bool_:
-        raise DTypeError(f"cannot use {original!r} as {target.name}; use am.cast")
+        raise DTypeError(f"cannot use {_short(original)} as {target.name}; use am.cast")
     if target.is_int and arr.dtype.kind in "iu" and arr.size:
         lo, hi = _INT_RANGE[target.name]
         if (arr.min() < lo or arr.max() > hi) if arr.ndim else not lo <= int(arr) <= hi:
-            raise DTypeError(f"{original!r} is out of range for {target.name}; "
+            raise DTypeError(f"{_short(original)} is out of range for {target.name}; "
                              f"pass dtype=am.int64 or a numpy array")
     out = arr.astype(target.np)
     if target.is_int and arr.dtype.kind == "f" and not np.array_equal(out, arr):
-        what = f"{original!r} is not an integer" if arr.ndim == 0 else \
-            f"{original!r} holds values that are not integers"
+        what = f"{_short(original)} is not an integer" if arr.ndim == 0 else \
+            f"{_short(original)} holds values that are not integers"
         if asked:
             raise DTypeError(f"{what}, so it cannot be {target.name} without rounding; use "
                              f"am.cast to convert it")

@@ -7,6 +7,8 @@ import linecache
 import os
 import sys
 
+from .threadstate import ThreadStack
+
 _PKG_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -39,7 +41,7 @@ def _is_internal(filename):
     return filename.startswith(_PKG_DIR + os.sep)
 
 
-_loc_override = []  # the language compiler pushes script locations here
+_loc_override = ThreadStack()  # per thread: the language pushes script locations here
 
 
 _PREFIXES = tuple({sys.prefix, sys.base_prefix, sys.exec_prefix})
@@ -51,13 +53,14 @@ def user_loc(depth=2):
     Frames of installed code (the interpreter's prefix: pytest, runpy, the console
     script) are not the user's either; if only those remain there is no location.
     """
-    if _loc_override and _loc_override[-1] is not None:
-        return _loc_override[-1]
+    override = _loc_override.items
+    if override and override[-1] is not None:
+        return override[-1]
     f = sys._getframe(depth)
     while f is not None and _is_internal(f.f_code.co_filename):
         f = f.f_back
-    if f is None or f.f_code.co_filename.startswith(_PREFIXES):
-        return None
+    if f is None or f.f_code.co_filename.startswith(_PREFIXES + ("<frozen ",)):
+        return None  # installed code, or `python -m`'s frozen runpy
     pos = _frame_col(f)
     return SourceLoc(f.f_code.co_filename, f.f_lineno, pos)
 
@@ -113,6 +116,11 @@ class ShapeError(AmbiError, ValueError):
     """Operand shapes that an op cannot combine (broadcasting, matmul, reshape...)."""
 
     anchor = "shapeerror"
+
+
+class IndexOutOfRangeError(ShapeError, IndexError):
+    """An index past the end of an axis. An ``IndexError`` too, so Python's iteration
+    protocol and ``except IndexError`` work as they do for lists and numpy arrays."""
 
 
 class TracingError(AmbiError, TypeError):

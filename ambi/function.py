@@ -5,11 +5,13 @@ tensors), the identity of Variables, and the values of everything else. Calls wi
 known signature go straight to the compiled graph, without running Python.
 """
 import functools
+import threading
+import types
 import warnings
 
 import numpy as np
 
-from . import config, core, tree
+from . import autograph, config, core, tree
 from .core import EagerTensor, Tensor, _Readable
 from .devices import CPU, _scope, get_device
 from .errors import ArgumentError, user_loc
@@ -25,17 +27,33 @@ class TensorSpec:
 
     def __init__(self, shape, dtype="float32"):
         from . import dtypes
-        self.shape, self.dtype = tuple(shape), dtypes.as_dtype(dtype)
+        self.shape = tuple(None if d is None else int(d) for d in shape)
+        self.dtype = dtypes.as_dtype(dtype)
 
     def __repr__(self):
         return f"TensorSpec(shape={self.shape}, dtype={self.dtype})"
 
     def example(self):
+        """A zero tensor of this spec, to trace with; a ``None`` dimension has no size."""
+        if None in self.shape:
+            raise ArgumentError(f"{self} has an unknown dimension; ambi traces graphs of "
+                                "known shapes, so pass a tensor to get_concrete_function (a "
+                                "function with this input_signature still accepts any size)",
+                                loc=user_loc())
         return EagerTensor(np.zeros(self.shape, self.dtype.np), self.dtype)
 
+    def matches(self, x):
+        """Whether ``x`` has this dtype and shape (``None`` matches any size)."""
+        shape = tuple(np.shape(x))
+        same_shape = len(shape) == len(self.shape) and all(
+            want is None or want == got for want, got in zip(self.shape, shape))
+        return same_shape and getattr(x, "dtype", None) in (self.dtype, self.dtype.np)
 
-def function(fn=None, *, optimize=2, device=None, input_signature=None):
+
+def function(fn=None, *, optimize=2, device=None, input_signature=None, autograph=True):
     """Trace ``fn`` into a graph on first call per signature; later calls run the graph.
+    With ``autograph`` (the default) Python ``if``/``while``/``for`` on tensors become
+    graph control flow (docs/autograph.md).
 
     >>> @am.function
     ... def f(x):
@@ -44,26 +62,46 @@ def function(fn=None, *, optimize=2, device=None, input_signature=None):
     ambi.Tensor([1. 4.], shape=(2,), dtype=float32)
     """
     if fn is None:
-        return lambda f: Function(f, optimize, device, input_signature)
-    return Function(fn, optimize, device, input_signature)
+        return lambda f: Function(f, optimize, device, input_signature, autograph)
+    return Function(fn, optimize, device, input_signature, autograph)
 
 
 class Function:
     """A traced, cached Python function (what ``@am.function`` returns)."""
 
-    def __init__(self, fn, optimize=2, device=None, input_signature=None):
+    def __init__(self, fn, optimize=2, device=None, input_signature=None, autograph=True):
         if optimize not in (0, 1, 2):
             raise ArgumentError(f"am.function: optimize must be 0, 1 or 2, not {optimize!r}")
         self.fn, self.optimize, self.device = fn, optimize, device
         self.input_signature = input_signature
+        self.autograph = autograph
         self._cache, self._last_key, self._warned = {}, None, False
+        self._lock = threading.RLock()  # concurrent calls with a new signature trace once
         self.trace_count = 0
+        self.__name__ = getattr(fn, "__name__", type(fn).__name__)  # a callable object
         functools.update_wrapper(self, fn)
+        self._slot = f"_am_function_{id(self)}"  # where an instance keeps its Function
+
+    def __get__(self, instance, owner=None):
+        """``@am.function`` on a method: each instance gets its own traced function with
+        ``self`` bound (as TensorFlow keys its traces by instance). It is kept in the
+        instance's ``__dict__``, so it lives and dies with the instance."""
+        if instance is None:
+            return self
+        cache = getattr(instance, "__dict__", None)  # None: __slots__, no cache
+        bound = cache.get(self._slot) if cache is not None else None
+        if bound is None:
+            bound = Function(types.MethodType(self.fn, instance), self.optimize,
+                             self.device, self.input_signature, self.autograph)
+            if cache is not None:
+                cache[self._slot] = bound
+        return bound
 
     def __call__(self, *args, **kwargs):
         # under a GradientTape the Python runs eagerly, so the tape sees the function's ops
         if config._eager_functions or core._traces or core._tapes:
-            return self.fn(*args, **kwargs)  # eager, or inlined into an outer trace
+            fn = self._traced_fn() if core._traces else self.fn
+            return fn(*args, **kwargs)  # eager, or inlined into an outer trace
         if self.input_signature is not None:
             self._check_signature(args, kwargs)
         fast = None if kwargs else _fast_key(args)
@@ -81,11 +119,19 @@ class Function:
             self._cache[fast] = cf
         return cf._run(leaves, device)
 
+    @property
+    def python_function(self):
+        """The Python function this wraps (as TensorFlow's ``python_function``)."""
+        return self.fn
+
+    def _traced_fn(self):
+        """What tracing runs: ``fn`` rewritten by autograph, or ``fn`` itself."""
+        return autograph.convert(self.fn) if self.autograph else self.fn
+
     def _check_signature(self, args, kwargs):
         specs = self.input_signature
         ok = not kwargs and len(args) == len(specs) and all(
-            tuple(np.shape(a)) == s.shape and getattr(a, "dtype", None) in (s.dtype, s.dtype.np)
-            for a, s in zip(args, specs))
+            s.matches(a) for a, s in zip(args, specs))
         if not ok:
             got = ", ".join(_describe(a) for a in args)
             raise ArgumentError(f"{self.__name__} was declared with input_signature {specs}; "
@@ -94,19 +140,25 @@ class Function:
     def get_concrete_function(self, *args, **kwargs):
         """The traced graph for these arguments' signature (traced now if new)."""
         if not args and not kwargs and self.input_signature is not None:
-            args = tuple(s.example() for s in self.input_signature)
+            args = tuple(self.input_signature)
         leaves, treedef = tree.flatten((args, kwargs))
+        leaves = [x.example() if isinstance(x, TensorSpec) else x for x in leaves]
+        args, kwargs = tree.unflatten(treedef, leaves)
         device = _device_of(self.device, leaves)
         key = (treedef, tuple(map(_leaf_key, leaves)), device and device.name)
         return self._cache.get(key) or self._trace(key, args, kwargs, device)
 
     def _trace(self, key, args, kwargs, device=None):
-        self._check_retrace(key, args, kwargs)
-        cf = ConcreteFunction.trace(self.fn, args, kwargs, self.optimize,
-                                    getattr(self.fn, "__name__", "fn"), device)
-        self._cache[key] = cf
-        self.trace_count += 1
-        return cf
+        with self._lock:
+            cf = self._cache.get(key)  # another thread may have traced it meanwhile
+            if cf is not None:
+                return cf
+            self._check_retrace(key, args, kwargs)
+            cf = ConcreteFunction.trace(self._traced_fn(), args, kwargs, self.optimize,
+                                        self.__name__, device)
+            self._cache[key] = cf
+            self.trace_count += 1
+            return cf
 
     def _check_retrace(self, key, args, kwargs):
         last, self._last_key = self._last_key, (key, args, kwargs)

@@ -6,14 +6,14 @@ from .ops.random import random_normal, random_uniform, set_global_seed
 
 def normal(shape, mean=0.0, stddev=1.0, seed=None, dtype="float32"):
     """Normal random numbers. ``am.random.normal([2, 2], seed=1)``"""
-    return random_normal(shape=as_shape(shape, "normal"), seed=_seed(seed), mean=float(mean),
-                         stddev=float(stddev), dtype=dtype)
+    return random_normal(shape=as_shape(shape, "normal"), seed=_seed(seed), mean=mean,
+                         stddev=stddev, dtype=dtype)
 
 
 def uniform(shape, minval=0.0, maxval=1.0, seed=None, dtype="float32"):
     """Uniform random numbers in [minval, maxval). ``am.random.uniform([3], seed=7)``"""
     return random_uniform(shape=as_shape(shape, "uniform"), seed=_seed(seed),
-                          minval=float(minval), maxval=float(maxval), dtype=dtype)
+                          minval=minval, maxval=maxval, dtype=dtype)
 
 
 def _seed(seed):

@@ -8,7 +8,7 @@ from .interp import Compiled
 from .ir.serialize import load_graph
 
 
-def load(path):
+def load(path, budget=None):
     """Load a graph saved with ``graph.save(path)``; returns a callable.
 
     >>> f = am.function(lambda x: x * 2).get_concrete_function(am.constant([1.0]))
@@ -16,10 +16,12 @@ def load(path):
     >>> am.load("double.json")(am.constant([3.0]))
     ambi.Tensor([6.], shape=(1,), dtype=float32)
 
-    A malformed file raises ``ambi.errors.LoadError``. Variables the graph reads or
-    writes are created fresh with the saved values (``.variables``).
+    A malformed file raises ``ambi.errors.LoadError``, and so does one whose values
+    would exceed ``budget`` (an ``am.Budget``; docs/errors.md lists the default).
+    Variables the graph reads or writes are created fresh with the saved values
+    (``.variables``).
     """
-    return SavedGraph(load_graph(path))
+    return SavedGraph(load_graph(path, budget))
 
 
 class SavedGraph:

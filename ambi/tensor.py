@@ -28,9 +28,20 @@ for _name, _op in {"add": ops.add, "sub": ops.subtract, "mul": ops.multiply,
     _install(f"__{_name}__", _binary(_op))
     _install(f"__r{_name}__", _binary(_op, reflected=True))
 
-for _name, _op in {"eq": ops.equal, "ne": ops.not_equal, "lt": ops.less, "le": ops.less_equal,
-                   "gt": ops.greater, "ge": ops.greater_equal}.items():
+for _name, _op in {"lt": ops.less, "le": ops.less_equal, "gt": ops.greater,
+                   "ge": ops.greater_equal}.items():
     _install(f"__{_name}__", _binary(_op))
+
+
+def _equality(op, with_none):
+    """``t == None`` is False and ``t != None`` True, as for any Python object."""
+    def compare(self, other):
+        return with_none if other is None else op(self, other)
+    return compare
+
+
+_install("__eq__", _equality(ops.equal, False))
+_install("__ne__", _equality(ops.not_equal, True))
 
 _install("__neg__", lambda self: ops.negative(self))
 _install("__pos__", lambda self: self)
@@ -46,6 +57,40 @@ def _getitem(self, index):
 
 
 _install("__getitem__", _getitem)
+
+
+def _iter(self):
+    """Iterate over the first axis, as numpy does: ``a, b = am.constant([1, 2])``.
+    Inside a trace the first dimension is known, so this unrolls."""
+    if not self.shape:
+        raise TypeError("iteration over a scalar tensor")
+    return (self[i] for i in range(self.shape[0]))
+
+
+def _format(self, spec):
+    """``f"{loss:.3f}"``: a format spec applies to a scalar's value; no spec is ``str``."""
+    if not spec:
+        return str(self)
+    value = np.asarray(self.numpy())  # a symbolic tensor explains why it has no value
+    if value.size != 1:
+        raise TypeError(f"format spec {spec!r} needs a scalar tensor, not shape "
+                        f"{tuple(self.shape)}; format t.numpy() or one element")
+    return format(value.reshape(()).item(), spec)
+
+
+def _round(self, ndigits=None):
+    """``round(t)``: half to even, a tensor of the same dtype (as numpy's ``round``)."""
+    if not self.dtype.is_float:
+        return self  # integers are already round
+    if ndigits is None:
+        return ops.round(self)
+    scale = 10.0 ** ndigits
+    return ops.round(self * scale) / scale
+
+
+_install("__iter__", _iter)
+_install("__format__", _format)
+_install("__round__", _round)
 
 
 def _to(self, device):

@@ -4,8 +4,9 @@ import weakref
 import numpy as np
 
 from . import core
+from .devices import CPU
 from .core import bind
-from .ir.opdef import defop
+from .ir.opdef import P, defop
 from .ir.types import TensorType
 
 
@@ -27,11 +28,12 @@ def _write(value, var):
     var._value = value
 
 
-var_read = defop("var_read", arity=0, params={"var": None}, kernel=lambda var: var._value,
+var_read = defop("var_read", arity=0, params={"var": P.variable(None)},
+                 kernel=lambda var: var._value,
                  cl={"kernel": "host"},
                  types=_read_types, effect=True, differentiable=False,
                  doc="The variable's value when the node runs.")
-var_write = defop("var_write", arity=1, params={"var": None}, kernel=_write, nout=0,
+var_write = defop("var_write", arity=1, params={"var": P.variable(None)}, kernel=_write, nout=0,
                   cl={"kernel": "host"},
                   types=_write_types, same_dtype=(), effect=True, differentiable=False,
                   doc="Store a new value in the variable.")
@@ -94,6 +96,30 @@ class Variable(core._Readable):
     @property
     def ndim(self):
         return len(self.shape)
+
+    @property
+    def device(self):
+        """Where the value lives: variables are host state, read by every device."""
+        return CPU
+
+    # Python conversions read the value now; inside a trace the read is symbolic and
+    # says so (use am.cond / autograph for control flow on it).
+    def __bool__(self):
+        return bool(self.read_value())
+
+    def __int__(self):
+        return int(self.read_value())
+
+    def __float__(self):
+        return float(self.read_value())
+
+    def __index__(self):
+        return self.read_value().__index__()
+
+    def __len__(self):
+        if not self.shape:
+            raise TypeError("len() of a scalar variable")
+        return self.shape[0]
 
     def __hash__(self):
         return id(self)

@@ -12,28 +12,40 @@ class _CustomOp:
 
     differentiable, nout = True, 1
 
-    def __init__(self, name, grad_fn, n_in, n_out, variables):
-        self.name, self.grad_fn, self.n_in = f"custom_gradient({name})", grad_fn, n_in
+    def __init__(self, name, grad_fn, slots, n_args, n_out, variables):
+        self.name, self.grad_fn = f"custom_gradient({name})", grad_fn
+        self.slots, self.n_args = slots, n_args  # which of the n_args arguments are tensors
         self.nout = 1 if n_out == 1 else None
         self.variables = variables
 
     def vjp(self, g, *xs, out):
         gs = g if isinstance(g, tuple) else (g,)
         if not self.variables:
-            return self._count(self.grad_fn(*gs), self.n_in, "tensor inputs")
+            return self._inputs(self.grad_fn(*gs))
         res = self.grad_fn(*gs, variables=self.variables)
         if not (isinstance(res, (list, tuple)) and len(res) == 2):
             raise ArgumentError(f"{self.name}: a function that reads Variables needs a "
                                 f"grad_fn returning (input gradients, variable gradients)")
-        return (self._count(res[0], self.n_in, "tensor inputs")
-                + self._count(res[1], len(self.variables), "variables"))
+        return self._inputs(res[0]) + self._count(res[1], len(self.variables), "variables")
+
+    def _inputs(self, res):
+        """One gradient per tensor input; grad_fn may also give one per argument (None
+        for Python values such as a clipping norm), as TensorFlow's guide does."""
+        res = _as_list(res)
+        if len(res) == self.n_args and self.n_args != len(self.slots):
+            return tuple(res[i] for i in self.slots)
+        return self._count(res, len(self.slots), "tensor inputs")
 
     def _count(self, res, n, what):
-        res = tree.flatten(res)[0] if isinstance(res, (list, tuple)) else [res]
+        res = _as_list(res)
         if len(res) != n:
             raise ArgumentError(f"{self.name}: grad_fn returned {len(res)} gradients for "
                                 f"{n} {what}")
         return tuple(res)
+
+
+def _as_list(res):
+    return tree.flatten(res)[0] if isinstance(res, (list, tuple)) else [res]
 
 
 class _VariableReads:
@@ -66,15 +78,19 @@ def custom_gradient(f):
         leaves, treedef = tree.flatten(args)
         leaves = [x.read_value() if isinstance(x, core._Readable) else x for x in leaves]
         tapes, reads = list(core._tapes), _VariableReads()
-        with stop_recording():
-            core._tapes.append(reads)
-            try:
-                y, grad_fn = f(*tree.unflatten(treedef, leaves), **kwargs)
-            finally:
-                core._tapes.remove(reads)
-            xs = [x for x in leaves if isinstance(x, core.Tensor)]
-            ys, ydef = tree.flatten(y)
-            ys = [_fresh(o, xs) for o in ys]
+        # The forward is recorded (as in TensorFlow): a grad_fn that computes with forward
+        # values (``e`` above) is then differentiable again by an outer tape.
+        core._tapes.append(reads)
+        try:
+            y, grad_fn = f(*tree.unflatten(treedef, leaves), **kwargs)
+        finally:
+            core._tapes.remove(reads)
+        slots = [i for i, x in enumerate(leaves) if isinstance(x, core.Tensor)]
+        xs = [leaves[i] for i in slots]
+        ys, ydef = tree.flatten(y)
+        if tapes:  # new outputs, which the tapes reach only through grad_fn
+            with stop_recording():
+                ys = [_fresh(o) for o in ys]
         variables = list(reads.variables.values())
         if variables and not _takes_variables(grad_fn):
             raise ArgumentError(
@@ -84,7 +100,8 @@ def custom_gradient(f):
         if tapes:
             # the variables' reads, recorded outside: the tapes' way to reach a Variable
             xs_and_vars = xs + [v.read_value() for v in variables]
-            op = _CustomOp(getattr(f, "__name__", "f"), grad_fn, len(xs), len(ys), variables)
+            op = _CustomOp(getattr(f, "__name__", "f"), grad_fn, slots, len(leaves), len(ys),
+                           variables)
             for tape in tapes:
                 tape.record(op, xs_and_vars, {}, ys[0] if len(ys) == 1 else tuple(ys))
         return tree.unflatten(ydef, ys)
@@ -99,7 +116,7 @@ def _takes_variables(grad_fn):
     return any(p.name == "variables" or p.kind is p.VAR_KEYWORD for p in params)
 
 
-def _fresh(y, xs):
-    """A result that *is* an input gets a new identity, so the tape can tell them apart."""
+def _fresh(y):
+    """The same value with a new identity, unconnected to the recorded forward."""
     from ..ops import reshape
-    return reshape(y, shape=tuple(y.shape)) if any(y is x for x in xs) else y
+    return reshape(y, shape=tuple(y.shape))

@@ -3,6 +3,7 @@ OpenCL devices found through pyopencl (``opencl:N``, ``opencl:cpu``, ``opencl:gp
 import contextlib
 
 from ..errors import DeviceError
+from ..threadstate import ThreadStack
 
 
 class Device:
@@ -38,7 +39,7 @@ class Device:
 
 
 CPU = Device("cpu", "cpu")  # the numpy reference device; the interpreter defines its semantics
-_scope = [CPU]
+_scope = ThreadStack(CPU)  # per thread: a `with am.device()` in one thread is its own
 
 
 def devices():

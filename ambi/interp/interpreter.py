@@ -4,13 +4,15 @@ One short loop: an env dict from (node, output) to value, a kernel call per node
 topological order, values freed after their last use. Errors are reported at the
 user's source line that created the failing node.
 """
+import math
+
 import numpy as np
 
 from .. import config, dtypes as dt
 from ..errors import AmbiError, RunError
 from ..ir.ops_ir import ARG
 
-KERNEL_ERRORS = (ValueError, IndexError, TypeError, ArithmeticError)
+KERNEL_ERRORS = (ValueError, IndexError, TypeError, ArithmeticError, MemoryError)
 
 
 def interpret(graph, inputs):
@@ -62,6 +64,10 @@ def run_node(graph, n, args, run_subgraph):
 def node_error(graph, n, exc):
     node = graph[n]
     loc = node["locs"][0] if node["locs"] else None
+    from ..limits import allocation_error, cannot_allocate
+    if cannot_allocate(exc, node["types"]):
+        t = max(node["types"], key=lambda t: math.prod(t.shape))
+        return allocation_error(t.shape, t.dtype, node["op"].name, loc)
     return RunError(f"{node['op'].name}: {exc}", loc=loc)
 
 

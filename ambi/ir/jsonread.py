@@ -5,9 +5,7 @@ problem raises ``LoadError("at <where>: <what>")``, never a KeyError or TypeErro
 """
 import base64
 import binascii
-import linecache
 import math
-import os
 
 import numpy as np
 
@@ -17,7 +15,8 @@ from .types import TensorType
 
 MAX_RANK = 32               # numpy allows 64 axes; more than 32 is surely a broken file
 MAX_ELEMENTS = 1 << 30      # per tensor: a sanity bound, not a memory guarantee
-MAX_SOURCE_BYTES = 1 << 22  # only source files this small are read to show error lines
+MAX_NAME = 256              # characters in a graph's or node's name
+MAX_TEXT = 4096             # characters of a location's saved source line
 
 
 class Where:
@@ -177,19 +176,27 @@ def element(x, dtype, where):
 
 
 def loc(v, where):
+    """``[file, line, col, text]`` (version 3) or ``[file, line, col]``: the text is the
+    file's own copy of the source line; the file it names is never opened."""
     as_list(v, where)
-    if len(v) != 3:
-        fail(where, f"a location is [file, line, col], got {short(v)}")
-    file = expect(v[0], str, where / 0)
+    if len(v) not in (3, 4):
+        fail(where, f"a location is [file, line, col, source line], got {short(v)}")
+    file = _text(v[0], where / 0, MAX_NAME * 16)
     line, col = as_int(v[1], where / 1, lo=0), as_int(v[2], where / 2, lo=0)
-    return SourceLoc(file, line, col, text=_source_line(file, line))
+    text = _text(v[3], where / 3, MAX_TEXT) if len(v) == 4 else ""
+    return SourceLoc(file, line, col, text=text)
 
 
-def _source_line(file, line):
-    """The source line if that file is here (a small regular file); else no text."""
-    try:
-        if not os.path.isfile(file) or os.path.getsize(file) > MAX_SOURCE_BYTES:
-            return ""
-    except (OSError, ValueError):
-        return ""
-    return linecache.getline(file, line).rstrip("\n")
+def name(v, where):
+    """A graph's or node's name: a short string without control characters."""
+    return _text(v, where, MAX_NAME)
+
+
+def _text(v, where, limit):
+    expect(v, str, where)
+    if len(v) > limit:
+        fail(where, f"is {len(v)} characters long, more than {limit}")
+    bad = next((c for c in v if ord(c) < 32 and c != "\t" or ord(c) == 127), None)
+    if bad is not None:
+        fail(where, f"holds the control character {bad!r}")
+    return v

@@ -7,6 +7,7 @@ devices and autodiff read only this record.
 """
 from .. import dtypes as dt
 from ..errors import ArgumentError, DTypeError
+from .params import P, Param, check_one  # noqa: F401  (P: for defop calls)
 from .types import TensorType
 
 REGISTRY = {}
@@ -19,8 +20,9 @@ class OpDef:
                  types=None, decompose=None, accepts=dt.ALL, same_dtype=None, out_dtype="same",
                  elementwise=False, commutative=False, effect=False, random=False,
                  foldable=True, differentiable=True, subgraphs=(), nout=1, variadic=False,
-                 vjp=None, cl=None, doc=""):
-        self.name, self.arity, self.params = name, arity, dict(params or {})
+                 terminates=True, vjp=None, cl=None, doc=""):
+        self.name, self.arity = name, arity
+        self.params, self.kinds = _split_params(name, params or {})
         self.kernel, self.shape_rule, self.decompose = kernel, shape, decompose
         self.dtype_rule = dtype or _dtype_rule(self)
         self.types_rule = types
@@ -30,6 +32,7 @@ class OpDef:
         self.random, self.foldable = random, foldable and not effect
         self.differentiable, self.subgraphs, self.nout = differentiable, tuple(subgraphs), nout
         self.variadic, self.vjp, self.cl = variadic, vjp, cl
+        self.terminates = terminates  # False: may run forever, so no pass may drop it
         self.dtype_memo = {}  # input dtypes -> output dtype, for param-less ops (eager)
         self.__doc__ = doc
         self.__name__ = name
@@ -45,7 +48,7 @@ class OpDef:
         if len(args) > n + len(self.params):
             raise ArgumentError(f"{self.name}() takes at most {n + len(self.params)} "
                                 f"arguments, got {len(args)}")
-        operands = list(args[0]) if self.variadic and args else list(args[:n])
+        operands = _operands(self.name, args) if self.variadic and args else list(args[:n])
         if len(args) < n:
             raise ArgumentError(f"{self.name}() needs {n} operand(s), got {len(args)}")
         for key, val in zip(self.params, args[n:]):
@@ -59,16 +62,19 @@ class OpDef:
         return self.decompose is None
 
     def fill_params(self, given):
-        """Defaults filled in, unknown names rejected, values frozen to hashable form."""
-        if not given and not self.params:
-            return {}
-        unknown = set(given) - set(self.params)
-        if unknown:
-            raise ArgumentError(f"{self.name}() got an unexpected argument {sorted(unknown)[0]!r}")
-        out = {k: freeze(given.get(k, d)) for k, d in self.params.items()}
-        if out.get("dtype") is not None:  # a param named dtype is always a DType
-            out["dtype"] = dt.as_dtype(out["dtype"])
+        """Defaults filled in, unknown names rejected, values checked by kind and frozen
+        to hashable form."""
+        out = dict(self.params)  # declared order
+        for k, v in given.items():
+            if k not in out:
+                raise ArgumentError(f"{self.name}() got an unexpected argument {k!r}")
+            out[k] = self.check_param(k, v)
         return out
+
+    def check_param(self, key, value):
+        """The one argument check (``ambi.ir.params``): eager, graph and every device
+        see the same normalized value, or the same ArgumentError."""
+        return check_one(self.name, key, self.kinds[key], freeze(value))
 
     def is_effect(self, params):
         """Effects are never dropped, merged, reordered or folded by a pass."""
@@ -88,6 +94,23 @@ class OpDef:
         dtype = self.dtype_rule([t.dtype for t in types], **params)
         shape = self.shape_rule(*[t.shape for t in types], **params)
         return (TensorType(shape, dtype),)
+
+
+def _operands(name, args):
+    """A variadic op's first argument: a non-empty list of tensors."""
+    if not isinstance(args[0], (list, tuple)) or not args[0]:
+        raise ArgumentError(f"{name}() needs a non-empty list of tensors as its first "
+                            f"argument, got {args[0]!r}"[:200])
+    return list(args[0])
+
+
+def _split_params(name, params):
+    """``{"axis": P.axes(None)}`` -> defaults and kinds; every param has a kind."""
+    for k, p in params.items():
+        if not isinstance(p, Param):
+            raise ValueError(f"op {name!r}: param {k!r} needs a kind, e.g. P.axis(0)")
+    return ({k: p.default for k, p in params.items()},
+            {k: p.kind for k, p in params.items()})
 
 
 def freeze(value):

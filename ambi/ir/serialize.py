@@ -5,7 +5,12 @@ A graph is ``{"name", "nodes", "inputs", "outputs"}``; nodes are listed in creat
 order and refer to each other by their index in that list::
 
     {"op": "add", "name": "add", "operands": [[0, 0], [3, 0]], "after": [],
-     "types": [{"shape": [3], "dtype": "float32"}], "locs": [["f.py", 7, 9]], "params": {}}
+     "types": [{"shape": [3], "dtype": "float32"}], "locs": [["f.py", 7, 9, "y = a + b"]],
+     "params": {}}
+
+A location is ``[file, line, col, source line]``: the line's text is saved with it, so
+errors from a loaded graph quote the user's line, and loading never opens a file that a
+graph names (version 2 files, whose locations have no text, quote nothing).
 
 ``operands`` are (node, output) pairs in operand order; ``after`` lists the effect-chain
 predecessors (the ``"seq"`` edges). Param values are JSON scalars, lists for tuples (JSON
@@ -19,28 +24,31 @@ little-endian bytes in base64 from ``BYTES_MIN`` elements on (version 2: a milli
 float32s take 5.3 MB, not 24 MB of hex strings). Version 1 files, all ``data``, still
 load. A variable is ``{"name", "array"}``.
 
-Loading rebuilds the graph, re-infers every node's types and runs ``verify``; any
-problem is a ``LoadError`` that says what is wrong and where in the file.
+Loading rebuilds the graph, checks every param by its op's declared kind
+(``ambi.ir.params``), re-infers every node's types, holds them to the allocation
+``Budget`` (``ambi.limits``) and runs ``verify``; any problem is a ``LoadError`` that
+says what is wrong and where in the file. Only regular files are read.
 """
 import base64
 import json
 import os
+import stat
 
 import networkx as nx
 import numpy as np
 
 from .. import dtypes as dt
 from ..errors import AmbiError, ArgumentError, LoadError
+from ..limits import DEFAULT as DEFAULT_BUDGET
 from . import jsonread as jr
 from .graph import SEQ, Graph, _ids
 from .opdef import REGISTRY
 from .types import TensorType
 
-FORMAT, VERSION = "ambi-graph", 2
-READS = (1, 2)  # the versions this ambi loads
+FORMAT, VERSION = "ambi-graph", 3
+READS = (1, 2, 3)  # the versions this ambi loads (3: locations carry their line's text)
 BYTES_MIN = 64  # arrays of this many elements or more are stored as base64 bytes
 MAX_DEPTH = 64              # nesting of subgraphs (and of tuples in params)
-MAX_FILE_BYTES = 1 << 31
 
 
 # -- saving ---------------------------------------------------------------------------
@@ -80,7 +88,8 @@ class _Encoder:
         return {"op": node["op"].name, "name": node["name"],
                 "operands": [[index[u], out] for u, out in g.operands(n)], "after": after,
                 "types": [_type_json(t) for t in node["types"]],
-                "locs": [loc.to_json() for loc in node["locs"] if loc is not None],
+                "locs": [[*loc.to_json(), loc.text or ""] for loc in node["locs"]
+                         if loc is not None],
                 "params": {k: self.value(v, node["name"], k) for k, v in node["params"].items()}}
 
     def value(self, v, node, key):
@@ -135,26 +144,39 @@ def _array_json(a):
 
 
 # -- loading --------------------------------------------------------------------------
-def load_graph(path):
-    """Read a graph that ``save`` wrote; any problem raises ``LoadError``."""
+def load_graph(path, budget=None):
+    """Read a graph that ``save`` wrote; any problem raises ``LoadError``. ``budget`` (an
+    ``ambi.limits.Budget``) bounds the file's size and what its values may allocate."""
+    budget = budget or DEFAULT_BUDGET
+    data = read_regular(path, budget.file_bytes, LoadError)
     try:
-        size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
-            raise LoadError(f"{path}: the file is {size} bytes, more than the "
-                            f"{MAX_FILE_BYTES} a graph file may have")
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        raise LoadError(f"cannot read {path}: {e.strerror or e}") from None
-    try:
-        return loads(data)
+        return loads(data, budget)
     except LoadError as e:
         e.message = f"{path}: {e.message}"
         e.args = (e.message,)
         raise
 
 
-def loads(text):
+def read_regular(path, limit, error):
+    """The bytes of a regular file of at most ``limit`` bytes, or ``error(message)``:
+    never a device, a FIFO or a directory (``/dev/zero`` would never end)."""
+    try:
+        with open(path, "rb") as f:
+            st = os.fstat(f.fileno())
+            size = st.st_size if stat.S_ISREG(st.st_mode) else None
+            data = f.read(limit + 1) if size is not None and size <= limit else b""
+    except OSError as e:
+        raise error(f"cannot read {path}: {e.strerror or e}") from None
+    except ValueError as e:  # a NUL in the path
+        raise error(f"cannot read {path!r}: {e}") from None
+    if size is None:
+        raise error(f"{path}: not a regular file")
+    if size > limit or len(data) > limit:  # len: it grew while we read
+        raise error(f"{path}: the file is more than the limit of {limit} bytes")
+    return data
+
+
+def loads(text, budget=None):
     """Parse JSON text (str or bytes) into a verified Graph, or raise LoadError."""
     try:
         obj = json.loads(text)
@@ -162,10 +184,10 @@ def loads(text):
         raise LoadError(f"not valid JSON: {e}") from None
     except RecursionError:
         raise LoadError("not valid JSON: nested too deeply") from None
-    return from_json(obj)
+    return from_json(obj, budget)
 
 
-def from_json(obj):
+def from_json(obj, budget=None):
     """Build a verified Graph from the file's parsed JSON content."""
     top = jr.Where()
     jr.expect(obj, dict, top)
@@ -177,7 +199,8 @@ def from_json(obj):
                         f"ambi reads versions {', '.join(map(str, READS))}")
     try:
         variables = jr.as_list(jr.field(obj, "variables", top), top / "variables")
-        dec = _Decoder([_variable(v, top / "variables" / i) for i, v in enumerate(variables)])
+        dec = _Decoder([_variable(v, top / "variables" / i) for i, v in enumerate(variables)],
+                       budget or DEFAULT_BUDGET)
         graph = dec.graph(jr.field(obj, "graph", top), top / "graph", depth=0)
     except RecursionError:
         raise LoadError("the file is nested too deeply") from None
@@ -205,17 +228,18 @@ def _variable(v, where):
 
 
 class _Decoder:
-    """Turns JSON graphs back into Graphs; holds the file's fresh Variables."""
+    """Turns JSON graphs back into Graphs; holds the file's fresh Variables and counts
+    the elements of every value its nodes make (subgraphs included) against the budget."""
 
-    def __init__(self, variables):
-        self.variables = variables
+    def __init__(self, variables, budget):
+        self.variables, self.budget, self.total = variables, budget, 0
 
     def graph(self, obj, where, depth):
         if depth > MAX_DEPTH:
             jr.fail(where, f"subgraphs are nested more than {MAX_DEPTH} deep")
         jr.expect(obj, dict, where)
         jr.check_keys(obj, {"name", "nodes", "inputs", "outputs"}, where)
-        g = Graph(jr.expect(obj["name"], str, where / "name"))
+        g = Graph(jr.name(obj["name"], where / "name"))
         raw = jr.as_list(obj["nodes"], where / "nodes")
         ids = [next(_ids) for _ in raw]
         nodes = [self.node(r, where / "nodes" / i, depth) for i, r in enumerate(raw)]
@@ -236,12 +260,15 @@ class _Decoder:
             jr.fail(where / "op", f"unknown op {jr.short(obj['op'])}")
         if op.decompose is not None:
             jr.fail(where / "op", f"{op.name} is a composite op; graphs hold only primitives")
+        types = tuple(jr.tensor_type(t, where / "types" / i)
+                      for i, t in enumerate(jr.as_list(obj["types"], where / "types")))
+        self.total += self.budget.check_types(types, where / "types")
+        self.budget.check_total(self.total, where / "types")
         attrs = {"params": self.params(op, obj["params"], where / "params", depth),
-                 "types": tuple(jr.tensor_type(t, where / "types" / i)
-                                for i, t in enumerate(jr.as_list(obj["types"], where / "types"))),
+                 "types": types,
                  "locs": tuple(jr.loc(x, where / "locs" / i)
                                for i, x in enumerate(jr.as_list(obj["locs"], where / "locs"))),
-                 "name": jr.expect(obj["name"], str, where / "name")}
+                 "name": jr.name(obj["name"], where / "name")}
         edges = (_pairs(obj["operands"], where / "operands"),
                  [jr.as_int(u, where / "after" / i) for i, u in
                   enumerate(jr.as_list(obj["after"], where / "after"))])
@@ -250,14 +277,20 @@ class _Decoder:
     def params(self, op, obj, where, depth):
         jr.expect(obj, dict, where)
         jr.check_keys(obj, set(op.params), where, required=())
-        params = {k: self.value(obj[k], where / k, depth) if k in obj else d
+        params = {k: self.param(op, k, obj[k], where / k, depth) if k in obj else d
                   for k, d in op.params.items()}
         for k in op.subgraphs:
             if not isinstance(params[k], Graph):
                 jr.fail(where / k, f"{op.name} needs a subgraph here")
-        if params.get("dtype") is not None and not isinstance(params["dtype"], dt.DType):
-            jr.fail(where / "dtype", f"expected a dtype, got {jr.short(params['dtype'])}")
         return params
+
+    def param(self, op, key, v, where, depth):
+        """A param's value, checked by its op's declared kind as the API checks it."""
+        value = self.value(v, where, depth)
+        try:
+            return op.check_param(key, value)
+        except ArgumentError as e:
+            jr.fail(where, e.message)
 
     def value(self, v, where, depth):
         if v is None or isinstance(v, (bool, int, str, float)):

@@ -1,6 +1,5 @@
 """TensorType (shape, dtype) and the shape helpers that op rules share."""
 import math
-import operator
 
 from ..errors import ArgumentError, ShapeError
 
@@ -47,22 +46,10 @@ def broadcast_shapes(a, b, op="broadcast"):
 
 
 def as_shape(value, op):
-    """A shape argument (ints, scalar int tensors, or a 1-D int array) -> tuple of ints."""
-    if isinstance(value, (list, tuple)):
-        items = value
-    elif len(getattr(value, "shape", ())) == 1:
-        items = list(value)
-    else:
-        items = (value,)
-    try:
-        if any(isinstance(d, bool) for d in items):
-            raise TypeError
-        dims = tuple(operator.index(d) for d in items)
-    except TypeError:  # a symbolic tensor raises its own TracingError, which says why
-        raise ArgumentError(f"{op}: shape must be a list of ints, not {value!r}") from None
-    if any(d < 0 for d in dims):
-        raise ArgumentError(f"{op}: shape must be a list of non-negative ints, not {value!r}")
-    return dims
+    """A shape argument (ints, scalar int tensors, or a 1-D int array) -> tuple of ints,
+    by the ``shape`` param kind's check (``ambi.ir.params``)."""
+    from .params import static_shape
+    return static_shape(value, op)
 
 
 def norm_axis(axis, ndim, op):
@@ -71,7 +58,7 @@ def norm_axis(axis, ndim, op):
     A scalar takes axis 0 or -1, as numpy's kernels (and PyTorch) do.
     """
     n = max(ndim, 1)
-    if not isinstance(axis, int) or not -n <= axis < n:
+    if isinstance(axis, bool) or not isinstance(axis, int) or not -n <= axis < n:
         raise ArgumentError(f"{op}: axis {axis!r} is out of range for a tensor of rank {ndim}")
     return axis % ndim if ndim else 0
 

@@ -85,12 +85,28 @@ def _err(text):
     print(text, file=sys.stderr)
 
 
+MAX_SCRIPT_BYTES = 1 << 24  # a script larger than 16 MiB is surely not one
+
+
 def read_script(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            return f.read()
-    except (OSError, UnicodeDecodeError) as e:
+    """A script's text; only a regular file is read (never /dev/zero or a FIFO)."""
+    from ambi.ir.serialize import read_regular
+    data = read_regular(path, MAX_SCRIPT_BYTES, UsageError)
+    try:  # universal newlines, as open() in text mode reads them
+        return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError as e:
         raise UsageError(f"cannot read {path}: {e}") from None
+
+
+def _writable(path, flag):
+    """A usage error now, before any work, if ``path`` cannot be written."""
+    if path is None:
+        return
+    parent = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise UsageError(f"{flag} {path}: is a directory")
+    if not os.path.isdir(parent):
+        raise UsageError(f"{flag} {path}: the directory {parent} does not exist")
 
 
 # -- subcommands ------------------------------------------------------------------------
@@ -100,8 +116,13 @@ def cmd_run(args):
 
 def cmd_graph(args):
     text = read_script(args.file)
-    show_graph(text, args.file, args.function, _passes(args.passes), args.O, args.dump,
-               args.dot, args.json)
+    _writable(args.dot, "--dot")
+    _writable(args.json, "--json")
+    _writable(args.onnx, "--onnx")
+    graph = show_graph(text, args.file, args.function, _passes(args.passes), args.O,
+                       args.dump, args.dot, args.json)
+    if args.onnx:
+        am.onnx.export(graph, path=args.onnx)
 
 
 def _passes(spec):
@@ -119,6 +140,8 @@ def cmd_check(args):
     text = read_script(args.file)
     modes = _split(args.modes)
     devices = _split(args.devices) if args.devices else [str(d) for d in am.devices()]
+    if not modes or not devices:
+        raise UsageError(f"--{'modes' if not modes else 'devices'} names nothing to check")
     ok = check_table(text, args.file, modes, devices)
     return OK if ok else RUNTIME
 
@@ -134,7 +157,12 @@ def cmd_exec(args):
         if not sep:
             raise UsageError(f"--input takes NAME=FILE.npy, not {spec!r}")
         inputs[name] = path
-    exec_graph(args.graph, inputs, args.device)
+    if not os.path.exists(args.graph):  # a missing file is a usage error, as for `run`
+        raise UsageError(f"cannot read {args.graph}: no such file")
+    budget = am.Budget(**{k: v for k, v in (("tensor_elements", args.max_elements),
+                                            ("total_elements", args.max_total_elements),
+                                            ("file_bytes", args.max_file_bytes)) if v is not None})
+    exec_graph(args.graph, inputs, args.device, budget)
 
 
 def cmd_devices(args):
@@ -194,6 +222,7 @@ def _graph_parser(sub, common):
     g.add_argument("--dump", action="store_true", help="print the graph after each pass")
     g.add_argument("--dot", metavar="OUT", help="write Graphviz dot to OUT")
     g.add_argument("--json", metavar="OUT", help="save the graph as JSON (for ambi exec)")
+    g.add_argument("--onnx", metavar="OUT", help="write the graph as an ONNX model")
     _opt_level(g)
     g.set_defaults(func=cmd_graph)
 
@@ -209,12 +238,28 @@ def _check_parser(sub, common):
 
 
 def _exec_parser(sub, common):
-    e = sub.add_parser("exec", parents=[common], help="run a graph saved as JSON")
-    e.add_argument("graph", help="GRAPH.json, from `ambi graph --json`")
+    e = sub.add_parser("exec", parents=[common], help="run a graph saved as JSON, or an "
+                       "ONNX model")
+    e.add_argument("graph", help="GRAPH.json (from `ambi graph --json`) or MODEL.onnx")
     e.add_argument("--input", action="append", metavar="NAME=FILE.npy",
                    help="an input of the graph, by name (repeatable)")
     e.add_argument("--device", default=None, help="device name")
+    for flag, what in (("--max-elements", "elements per tensor"),
+                       ("--max-total-elements", "elements over all the graph's values"),
+                       ("--max-file-bytes", "bytes of the graph file")):
+        e.add_argument(flag, type=_count, metavar="N",
+                       help=f"allocation budget: {what} (docs/errors.md lists the default)")
     e.set_defaults(func=cmd_exec)
+
+
+def _count(text):
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, not {text!r}")
+    return n
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ The compiler is the LALR parser's transformer, so no parse tree is built: each r
 method runs as the parser reduces it (one pass; see docs/performance.md).
 """
 from .expressions import Expressions
-from .parser import parse
+from .parser import LOCK, parse
 from .statements import Statements
 
 
@@ -25,5 +25,6 @@ def compile_program(text, filename="<script>", optimize=2, device=None):
 
     >>> run = compile_program("print(1 + 2)")
     """
-    _COMPILER.begin(text, filename, optimize, device)
-    return parse(text, filename, transformer=_COMPILER)
+    with LOCK:  # the compiler holds the script being compiled
+        _COMPILER.begin(text, filename, optimize, device)
+        return parse(text, filename, transformer=_COMPILER)

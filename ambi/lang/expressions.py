@@ -12,12 +12,14 @@ from lark import Token, Transformer, v_args
 
 import ambi as am
 
+from ..core import SymbolicTensor
 from ..errors import SourceLoc
-from .parser import AmbiSyntaxError
+from .parser import AmbiSyntaxError, source_lines
 from .runtime import ScriptError, call_at, describe
 from .values import as_tensor, binary, is_number, logic, operand
 
 inline = v_args(inline=True)
+MAX_INT_DIGITS = 1000  # far past int64, and short of Python's own 4300-digit limit
 
 
 def _ev(fn, pos):
@@ -34,7 +36,7 @@ class Expressions(Transformer):
 
     def begin(self, text, filename, optimize=2, device=None):
         """Start compiling one script (the parser and this object are reused)."""
-        self.lines, self.filename = text.splitlines(), filename
+        self.lines, self.filename = source_lines(text), filename
         self.optimize, self.device = optimize, device
 
     def at(self, tok):
@@ -46,6 +48,9 @@ class Expressions(Transformer):
     # -- literals and names -----------------------------------------------------------
     @inline
     def int_lit(self, tok):
+        if len(tok) > MAX_INT_DIGITS:  # an int64 has 19 digits; Python stops at 4300
+            raise AmbiSyntaxError(f"integer literal of {len(tok)} digits; the largest "
+                                  f"allowed has {MAX_INT_DIGITS}", loc=self.at(tok))
         return _const(int(tok), tok)
 
     @inline
@@ -174,6 +179,8 @@ class Expressions(Transformer):
                 x = as_tensor(x, loc)
             if not isinstance(x, (am.Tensor, am.Variable, tuple)):
                 raise ScriptError(f"cannot index {describe(x)}", loc=loc)
+            if isinstance(x, tuple):
+                return _tuple_item(x, key, loc)
             return call_at(loc, operator.getitem, x, key)
         return _ev(ev, obj.pos)
 
@@ -191,6 +198,20 @@ class Expressions(Transformer):
 
     def names(self, toks):
         return list(toks)  # Tokens: strings that know their position
+
+
+def _tuple_item(t, key, loc):
+    """``t[i]`` of a tuple (what a function returned): an int or a slice, in range."""
+    if isinstance(key, slice):
+        return t[key]
+    if isinstance(key, am.Tensor) and not isinstance(key, SymbolicTensor) and not key.shape:
+        key = call_at(loc, int, key)
+    if isinstance(key, bool) or not isinstance(key, int):
+        raise ScriptError(f"a tuple's index must be a number, not {describe(key)}", loc=loc)
+    if not -len(t) <= key < len(t):
+        raise ScriptError(f"index {key} is out of range for a tuple of {len(t)} values",
+                          loc=loc)
+    return t[key]
 
 
 def _index(v):

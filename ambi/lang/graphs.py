@@ -1,5 +1,6 @@
 """`ambi graph` and `ambi exec`: show a script's graph, run a saved one."""
 import contextlib
+import os
 
 import numpy as np
 
@@ -54,9 +55,10 @@ def show_graph(text, filename, function, passes, level, dump, dot, json):
     return graph
 
 
-def exec_graph(path, inputs, device=None):
-    """Run a saved graph with ``.npy`` inputs given by name; print each output."""
-    f = am.load(path)
+def exec_graph(path, inputs, device=None, budget=None):
+    """Run a saved graph (or an ONNX model) with ``.npy`` inputs given by name; print each
+    output. ``budget`` bounds a graph file (an ONNX model has its own element limit)."""
+    f = am.onnx.load(path) if str(path).endswith(".onnx") else am.load(path, budget)
     unknown = sorted(set(inputs) - set(f.input_names))
     if unknown:
         raise UsageError(f"{path} has no input named {unknown[0]!r}; inputs: "
@@ -65,16 +67,36 @@ def exec_graph(path, inputs, device=None):
     if missing:
         raise UsageError(f"missing --input {missing[0]}=FILE.npy (inputs: "
                          + ", ".join(f.input_names) + ")")
-    args = [_load_npy(inputs[n]) for n in f.input_names]
+    args = [_load_npy(inputs[n], t) for n, t in zip(f.input_names, f.input_types)]
     with am.device(device) if device else contextlib.nullcontext():
         out = f(*args)
     for value in out if isinstance(out, tuple) else (out,):
         print(np.asarray(value))
 
 
-def _load_npy(path):
+def _fits(shape, want):
+    """A graph input's TensorType, or an ONNX model's (dtype, dims) where None is any size."""
+    dims = want.shape if hasattr(want, "shape") else tuple(want[1])
+    return len(shape) == len(dims) and all(w is None or w == s for s, w in zip(shape, dims))
+
+
+def _load_npy(path, want):
+    """An input array; its header is read first, so a file that cannot be the input is
+    refused before its data is read (and /dev/zero and other non-files not at all)."""
+    fmt = np.lib.format
     try:
-        return np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as e:
-        raise UsageError(f"cannot read {path}: {e}") from None
+        if not os.path.isfile(path):
+            raise UsageError(f"cannot read {path}: not a regular file")
+        with open(path, "rb") as f:
+            major, _ = fmt.read_magic(f)
+            read_header = fmt.read_array_header_1_0 if major == 1 else \
+                fmt.read_array_header_2_0
+            shape = read_header(f)[0]
+            if not _fits(tuple(shape), want):
+                raise UsageError(f"{path} holds an array of shape {tuple(shape)}; the input "
+                                 f"is {want}")
+            f.seek(0)
+            return fmt.read_array(f, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as e:
+        raise UsageError(f"cannot read {path}: {e or type(e).__name__}") from None
 

@@ -7,6 +7,7 @@ inside ``( )`` and ``[ ]``, and remembers which brackets are open, so an error a
 end of the file can say which block was never closed.
 """
 import pathlib
+import threading
 
 from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
@@ -15,6 +16,26 @@ from ..errors import AmbiError, SourceLoc
 
 _OPEN = {"LBRACE": "}", "LPAR": ")", "LSQB": "]"}
 _CLOSE = {"RBRACE", "RPAR", "RSQB"}
+_OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH", "DSLASH", "PERCENT", "AT", "POW", "COMP",
+              "AND", "OR", "NOT"}
+# Brackets, blocks and chained operators nest the compiled closures, and running them
+# nests Python calls: past this many levels a script is refused, at the token that
+# crossed the limit, before it runs (docs/errors.md, "Limits").
+MAX_NESTING = 1000
+
+
+class TooDeep(Exception):
+    """The postlexer's signal that nesting crossed MAX_NESTING at ``token``."""
+
+    def __init__(self, token):
+        super().__init__(token)
+        self.token = token
+
+
+def source_lines(text):
+    """The lines as the lexer counts them: split at ``\\n`` only (``str.splitlines``
+    also splits at \\x0b, \\x0c, \\x1c-\\x1e, \\x85, \\u2028 and \\u2029)."""
+    return [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
 
 
 class AmbiSyntaxError(AmbiError, SyntaxError):
@@ -30,6 +51,7 @@ class Postlexer:
 
     def __init__(self):
         self.open = []  # (closing text, token) for each bracket still open
+        self.chain = [0]  # per open bracket (and the top level): operators in a row
 
     def process(self, stream):
         self.reset()
@@ -39,6 +61,7 @@ class Postlexer:
             if kind in ("_NL", "SEMI"):
                 if kind == "SEMI" or not self._in_parens():
                     pending = pending or tok
+                    self.chain[-1] = 0
                 continue
             if pending is not None and not self._drop_sep(kind):
                 yield Token.new_borrow_pos("_SEP", pending.value, pending)
@@ -57,19 +80,38 @@ class Postlexer:
 
     def _track(self, tok):
         self._last = tok.type
+        if tok.type == "LBRACE":  # `if a > b {`: the condition is not inside the block
+            self._depth -= self.chain[-1]
+            self.chain[-1] = 0
         if tok.type in _OPEN:
             self.open.append((_OPEN[tok.type], tok))
+            self.chain.append(0)
+            self._depth += 1
         elif tok.type in _CLOSE and self.open and self.open[-1][0] == tok.value:
             self.open.pop()
+            self._depth -= 1 + self.chain.pop()
+        elif tok.type == "COMMA":
+            self._depth -= self.chain[-1]
+            self.chain[-1] = 0
+        elif tok.type in _OPERATORS:
+            self.chain[-1] += 1
+            self._depth += 1
+        if self._depth > MAX_NESTING:
+            raise TooDeep(tok)
 
     _last = None  # type of the last token passed on
 
+    _depth = 0  # open brackets plus the operators chained at each level
+
     def reset(self):
-        self._last, self.open = None, []
+        self._last, self.open, self.chain, self._depth = None, [], [0], 0
 
 
 _POSTLEX = Postlexer()
 _PARSERS = {}
+# One parse at a time: the postlexer and the compiler (a transformer) hold the state of
+# the parse in progress. Parsing is pure Python, so threads lose no parallelism to it.
+LOCK = threading.RLock()
 
 
 def parser(transformer=None):
@@ -98,16 +140,22 @@ def parse(text, filename="<script>", transformer=None):
     """
     if not text.endswith("\n"):
         text += "\n"
-    try:
-        return _raw_parse(text, transformer)
-    except UnexpectedInput as e:
-        raise syntax_error(e, text, filename, transformer) from None
-    except VisitError as e:  # what a transformer method raised
-        raise e.orig_exc from None
+    with LOCK:
+        try:
+            return _raw_parse(text, transformer)
+        except UnexpectedInput as e:
+            raise syntax_error(e, text, filename, transformer) from None
+        except VisitError as e:  # what a transformer method raised
+            raise e.orig_exc from None
+        except TooDeep as e:
+            raise AmbiSyntaxError(
+                f"nested too deeply: more than {MAX_NESTING} levels of brackets, blocks and "
+                "chained operators (the limit is in docs/errors.md)",
+                loc=loc_at(text, filename, e.token.line, e.token.column)) from None
 
 
 def loc_at(text, filename, line, col):
-    lines = text.splitlines()
+    lines = source_lines(text)
     line = max(1, min(line, len(lines) or 1))
     src = lines[line - 1] if lines else ""
     return SourceLoc(filename, line, col, src)
@@ -124,7 +172,7 @@ def syntax_error(e, text, filename, transformer=None):
 def _position(e, text):
     tok = getattr(e, "token", None)
     if isinstance(e, UnexpectedEOF) or (tok is not None and tok.type == "$END"):
-        lines = text.rstrip("\n").splitlines() or [""]
+        lines = source_lines(text.rstrip("\n")) or [""]
         return len(lines), len(lines[-1]) + 1
     if tok is not None and tok.type == "_SEP" and tok.value == ";" and tok.line:
         return tok.line, tok.column
@@ -232,7 +280,7 @@ _LABELS = {}  # per parser: its LALR state numbers are its own
 
 def _label_table(transformer=None):
     key = id(transformer)
-    if key not in _LABELS:
+    if key not in _LABELS:  # built under parse()'s LOCK
         table = _LABELS[key] = {}
         for label, examples in _EXAMPLES.items():
             for text in examples:

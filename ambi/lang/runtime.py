@@ -2,6 +2,7 @@
 import contextlib
 import difflib
 import inspect
+import threading
 import io
 
 import ambi as am
@@ -13,6 +14,13 @@ MAX_TRACED_DEPTH = 100   # nested calls of one function while tracing: recursion
 # Fuzz tests cap loops so a mutated script cannot hang: an eager loop past the cap is an
 # error, a graph loop stops there.
 LIMITS = {"iterations": None}
+
+
+class _PerThread(threading.local):
+    depth = 0  # nested script calls running in this thread
+
+
+_THREAD = _PerThread()
 
 
 class ScriptError(AmbiError):
@@ -113,8 +121,6 @@ def call_at(loc, fn, *args, **kwargs):
 class ScriptFunction:
     """A `fn` of a script: a value that can be passed, returned and called."""
 
-    _depth = 0
-
     def __init__(self, name, params, body, closure, loc):
         self.__name__ = self.__qualname__ = name
         self.params, self.body, self.closure, self.loc = params, body, closure, loc
@@ -143,11 +149,11 @@ class ScriptFunction:
             return r.value
         finally:
             self._active -= 1
-            ScriptFunction._depth -= 1
+            _THREAD.depth -= 1
         return None
 
     def _enter(self):
-        if ScriptFunction._depth >= MAX_DEPTH:
+        if _THREAD.depth >= MAX_DEPTH:
             raise ScriptError(f"recursion too deep: more than {MAX_DEPTH} nested calls "
                               f"(in fn `{self.__name__}`)")
         if self._active >= MAX_TRACED_DEPTH and not am.executing_eagerly():
@@ -155,7 +161,7 @@ class ScriptFunction:
                                "itself while building a graph, so the graph would be infinite; "
                                "write the recursion as a `while` loop")
         self._active += 1
-        ScriptFunction._depth += 1
+        _THREAD.depth += 1
 
 
 class GraphFunction:

@@ -4,6 +4,7 @@ time like the weights themselves."""
 import numpy as np
 
 from .. import core, ops
+from ..errors import ArgumentError
 from ..variables import Variable
 
 
@@ -21,6 +22,7 @@ class Optimizer:
     def apply_gradients(self, grads_and_vars):
         """Apply one step; pairs whose gradient is None are skipped. Returns None."""
         pairs = [(g, v) for g, v in grads_and_vars if g is not None]
+        self._per_step = {}  # values shared by every variable of this step (Adam's rate)
         step = None
         if self.counts_steps:
             if self.iterations is None:
@@ -80,12 +82,35 @@ class Adam(Optimizer):
         super().__init__(learning_rate)
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
 
+    def _rate(self, step, dtype):
+        """lr_t = lr * sqrt(1 - b2**t) / (1 - b1**t), computed once per step and dtype."""
+        if dtype not in self._per_step:
+            t = ops.cast(step, dtype)
+            self._per_step[dtype] = (self.learning_rate * ops.sqrt(1 - ops.pow(self.beta_2, t))
+                                     / (1 - ops.pow(self.beta_1, t)))
+        return self._per_step[dtype]
+
     def _update(self, g, v, step):
-        t = ops.cast(step, v.dtype)
         b1, b2 = self.beta_1, self.beta_2
-        # lr_t = lr * sqrt(1 - b2**t) / (1 - b1**t)
-        lr_t = self.learning_rate * ops.sqrt(1 - ops.pow(b2, t)) / (1 - ops.pow(b1, t))
+        lr_t = self._rate(step, v.dtype)
         m, s = self.slot(v, "m"), self.slot(v, "v")
         m.assign(b1 * m + (1 - b1) * g)
         s.assign(b2 * s + (1 - b2) * (g * g))
         v.assign_sub(lr_t * m / (ops.sqrt(s) + self.epsilon))
+
+
+NAMES = {"sgd": SGD, "adam": Adam}
+
+
+def get(identifier):
+    """An optimizer from a name (``"adam"``, ``"sgd"``, Keras' defaults) or an object.
+
+    >>> am.optimizers.get("adam").learning_rate
+    0.001
+    """
+    if isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, str) and identifier.lower() in NAMES:
+        return NAMES[identifier.lower()]()
+    raise ArgumentError(f"unknown optimizer {identifier!r}; use 'adam', 'sgd' or an "
+                        "optimizer object")

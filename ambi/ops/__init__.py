@@ -1,6 +1,7 @@
 """Every op family, imported so the registry is complete; re-exports the op functions."""
 from ..ir.opdef import REGISTRY  # noqa: F401
 from . import elementwise as _elementwise
+from .clip import clip_by_norm, clip_by_value, identity  # noqa: F401
 from .effects import print, print_op  # noqa: F401
 from .elementwise import *  # noqa: F401,F403
 from .indexing import gather, one_hot, slice, strided_slice  # noqa: F401
@@ -18,4 +19,4 @@ __all__ = [*_elementwise.__all__, "print", "gather", "one_hot", "slice", "matmul
            "log_softmax", "max_pool2d", "softmax", "stop_gradient", "argmax", "argmin",
            "reduce_max", "reduce_mean", "reduce_min", "reduce_prod", "reduce_sum",
            "broadcast_to", "cast", "concat", "expand_dims", "reshape", "squeeze", "stack",
-           "transpose"]
+           "transpose", "identity", "clip_by_value", "clip_by_norm"]

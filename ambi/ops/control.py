@@ -8,7 +8,7 @@ which the executing interpreter supplies, so every executor runs them its own wa
 import numpy as np
 
 from ..errors import DTypeError, ShapeError
-from ..ir.opdef import defop
+from ..ir.opdef import P, defop
 from . import grads
 
 
@@ -42,8 +42,9 @@ def _check_inputs(op, graph, types):
                          f"operands are {list(types)}")
 
 
-cond = defop("cond", variadic=True, params={"true_graph": None, "false_graph": None,
-                                            "n_true": 0},
+cond = defop("cond", variadic=True,
+             params={"true_graph": P.graph(None), "false_graph": P.graph(None),
+                     "n_true": P.count(0)},
              cl={"kernel": "control"},
              kernel=_cond_kernel, types=_cond_types, subgraphs=("true_graph", "false_graph"),
              same_dtype=(), nout=None, vjp=grads.cond_vjp,
@@ -73,8 +74,10 @@ def _while_types(types, cond_graph, body_graph, n_vars, n_cond):
 
 while_loop = defop("while", variadic=True,
                    cl={"kernel": "control"},
-                   params={"cond_graph": None, "body_graph": None, "n_vars": 0, "n_cond": 0},
+                   params={"cond_graph": P.graph(None), "body_graph": P.graph(None),
+                           "n_vars": P.count(0), "n_cond": P.count(0)},
                    kernel=_while_kernel, types=_while_types,
                    subgraphs=("cond_graph", "body_graph"), same_dtype=(), nout=None,
+                   terminates=False,
                    vjp=grads.while_vjp,
                    doc="Run the body subgraph while the condition subgraph gives true.")

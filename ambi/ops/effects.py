@@ -5,7 +5,7 @@ import sys
 import numpy as np
 
 from ..core import bind
-from ..ir.opdef import defop
+from ..ir.opdef import P, defop
 
 
 def _print_kernel(*values, template):
@@ -23,7 +23,7 @@ def _print_types(types, template):
     return ()
 
 
-print_op = defop("print", variadic=True, params={"template": ()}, kernel=_print_kernel,
+print_op = defop("print", variadic=True, params={"template": P.template(())}, kernel=_print_kernel,
                  cl={"kernel": "host"},
                  types=_print_types, same_dtype=(), effect=True, nout=0,
                  differentiable=False, doc="Print at run time, in program order.")

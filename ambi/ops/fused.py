@@ -4,7 +4,7 @@ Its operands are the chain's inputs from outside; its outputs are the chain's va
 used outside. On the ``cpu`` device it runs the subgraph with the reference semantics;
 an OpenCL device renders the whole subgraph into one generated kernel.
 """
-from ..ir.opdef import defop
+from ..ir.opdef import P, defop
 
 
 def _fused_kernel(*args, run, graph):
@@ -15,7 +15,7 @@ def _fused_types(types, graph):
     return tuple(graph.out_type(v) for v in graph.outputs)
 
 
-fused = defop("fused", variadic=True, params={"graph": None}, kernel=_fused_kernel,
+fused = defop("fused", variadic=True, params={"graph": P.graph(None)}, kernel=_fused_kernel,
               types=_fused_types, subgraphs=("graph",), same_dtype=(), nout=None,
               differentiable=False, cl={"kernel": "fused", "graph": "graph"},
               doc="Elementwise ops fused into one node; one kernel on an OpenCL device.")

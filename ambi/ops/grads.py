@@ -208,9 +208,34 @@ def _acc(total, t):
 
 
 def conv2d_vjp(g, x, f, out, strides, padding):
-    # out[n,h,w,o] = sum_ijc xp[n, h*sh+i, w*sw+j, c] f[i,j,c,o]: one matmul per tap (i, j)
     from .nn import _window_geometry
     k, s, ohw, pads = _window_geometry(x.shape, f.shape[:2], strides, padding, "conv2d")
+    if s != (1, 1):
+        return _conv2d_vjp_taps(g, x, f, k, s, ohw, pads)
+    # stride 1: both cotangents are convolutions (one im2col matmul each, few nodes)
+    gx = _conv_input_grad(g, f, k, pads) if wanted(0) else None
+    gf = _conv_filter_grad(g, x, pads) if wanted(1) else None
+    return gx, gf
+
+
+def _conv_input_grad(g, f, k, pads):
+    # gx[n,h,w,c] = sum_ijo gp[n,h+i,w+j,o] f[kh-1-i, kw-1-j, c, o], gp: g padded by k-1-pad
+    gp = _pad(g, tuple((kk - 1 - lo, kk - 1 - hi) for kk, (lo, hi) in zip(k, pads)), 0.0)
+    flip = ("s", None, None, -1)
+    f_t = O.transpose(O.strided_slice(f, index=(flip, flip, _FULL, _FULL)), perm=(0, 1, 3, 2))
+    return O.conv2d(gp, f_t, strides=1, padding="VALID")
+
+
+def _conv_filter_grad(g, x, pads):
+    # gf[i,j,c,o] = sum_npq xp[n,p+i,q+j,c] g[n,p,q,o]: a convolution of xp with g, with
+    # the batch as channels: (C, Hp, Wp, N) * (OH, OW, N, O) -> (C, KH, KW, O)
+    xt = O.transpose(_pad(x, pads, 0.0), perm=(3, 1, 2, 0))
+    gf = O.conv2d(xt, O.transpose(g, perm=(1, 2, 0, 3)), strides=1, padding="VALID")
+    return O.transpose(gf, perm=(1, 2, 0, 3))
+
+
+def _conv2d_vjp_taps(g, x, f, k, s, ohw, pads):
+    # strided: out[n,h,w,o] = sum_ijc xp[n, h*sh+i, w*sw+j, c] f[i,j,c,o], a matmul per tap
     xp = _pad(x, pads, 0.0)
     rows, c, o = x.shape[0] * ohw[0] * ohw[1], x.shape[3], f.shape[3]
     g2 = O.reshape(g, shape=(rows, o))

@@ -8,8 +8,8 @@ import builtins
 import numpy as np
 
 from .. import dtypes as dt
-from ..errors import ArgumentError, ShapeError
-from ..ir.opdef import defop
+from ..errors import ArgumentError, IndexOutOfRangeError, ShapeError
+from ..ir.opdef import P, defop
 from ..ir.types import norm_axis
 from . import grads
 from .elementwise import equal
@@ -52,7 +52,10 @@ def _index_shape(shape, index):
     probe = np.broadcast_to(np.empty((), np.int8), shape)  # no memory, any shape
     try:
         return probe[decode_index(index)].shape
-    except (IndexError, ValueError) as e:  # ValueError: a slice step of 0
+    except IndexError as e:
+        raise IndexOutOfRangeError(f"index {_show(index)} is invalid for shape {shape}: {e}") \
+            from None
+    except ValueError as e:  # a slice step of 0
         raise ShapeError(f"index {_show(index)} is invalid for shape {shape}: {e}") from None
 
 
@@ -67,7 +70,7 @@ def _show(index):
     return "[" + ", ".join(parts) + "]"
 
 
-strided_slice = defop("strided_slice", params={"index": ()},
+strided_slice = defop("strided_slice", params={"index": P.index(())},
                       cl={"kernel": "view"},
                       kernel=lambda x, index: np.asarray(x)[decode_index(index)],
                       shape=_index_shape,
@@ -89,7 +92,7 @@ def _slice(x, begin, size):
     return strided_slice(x, index=tuple(index))
 
 
-slice = defop("slice", params={"begin": (), "size": ()}, decompose=_slice,
+slice = defop("slice", params={"begin": P.begin(()), "size": P.newshape(())}, decompose=_slice,
               doc="A box of x from ``begin`` with ``size`` (-1: to the end), as in "
                   "TensorFlow. ``am.slice(x, [0, 1], [2, -1])``")
 
@@ -113,7 +116,7 @@ def _gather_kernel(params, indices, axis):
     return np.take(params, indices, axis=axis)
 
 
-gather = defop("gather", arity=2, params={"axis": 0}, kernel=_gather_kernel,
+gather = defop("gather", arity=2, params={"axis": P.axis(0)}, kernel=_gather_kernel,
                cl={"kernel": "gather"},
                shape=_gather_shape, dtype=_gather_dtype, same_dtype=(),
                vjp=grads.gather_vjp,
@@ -132,7 +135,8 @@ def _one_hot(indices, depth, dtype=dt.float32):
     return cast(hot, dtype)
 
 
-one_hot = defop("one_hot", params={"depth": 1, "dtype": dt.float32}, decompose=_one_hot,
+one_hot = defop("one_hot", params={"depth": P.count(1), "dtype": P.dtype(dt.float32)},
+                decompose=_one_hot,
                 accepts=dt.INTS,
                 doc="Index -> a row of zeros with a one at it (out-of-range: all zeros). "
                     "``am.one_hot([1], 3)`` -> [[0. 1. 0.]]")

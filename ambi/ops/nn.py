@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import dtypes as dt
 from ..errors import ArgumentError, ShapeError
-from ..ir.opdef import defop
+from ..ir.opdef import P, defop
 from . import grads
 from .elementwise import divide, exp, log, maximum, subtract
 from .reduce import reduce_max, reduce_sum
@@ -22,9 +22,9 @@ def _log_softmax(x, axis=-1):
     return subtract(shifted, log(reduce_sum(exp(shifted), axis=axis, keepdims=True)))
 
 
-softmax = defop("softmax", params={"axis": -1}, decompose=_softmax, accepts=dt.FLOATS,
+softmax = defop("softmax", params={"axis": P.axis(-1)}, decompose=_softmax, accepts=dt.FLOATS,
                 doc="exp(x) / sum(exp(x)) along axis, computed stably.")
-log_softmax = defop("log_softmax", params={"axis": -1}, decompose=_log_softmax,
+log_softmax = defop("log_softmax", params={"axis": P.axis(-1)}, decompose=_log_softmax,
                     accepts=dt.FLOATS,
                     doc="x - log(sum(exp(x))) along axis, computed stably.")
 # differentiable=False: the tape never records it, which is what stop_gradient means
@@ -79,14 +79,31 @@ def _conv_shape(x, f, strides, padding):
 
 
 def _conv_kernel(x, f, strides, padding):
-    if f.ndim != 4 or x.ndim == 4 and f.shape[2] != x.shape[3]:  # einsum would broadcast 1s
+    if f.ndim != 4 or x.ndim == 4 and f.shape[2] != x.shape[3]:
         raise ValueError("filter channels")  # eager mode asks the shape rule to explain
-    k, s, _, pads = _window_geometry(x.shape, f.shape[:2], strides, padding, "conv2d")
-    w = _windows(x, k, s, pads, 0)
-    return np.einsum("nhwcij,ijco->nhwo", w, f).astype(x.dtype)
+    (kh, kw), (sh, sw), (oh, ow), pads = _window_geometry(x.shape, f.shape[:2], strides,
+                                                          padding, "conv2d")
+    if any(pads[0] + pads[1]):
+        x = np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)))
+    n, c, o = x.shape[0], x.shape[3], f.shape[3]
+    f2 = f.reshape(kh * kw * c, o)
+    if oh * ow < kh * kw:  # few outputs, big window (a filter's gradient): one matmul each
+        out = np.empty((n, oh, ow, o), np.result_type(x, f))
+        for p in range(oh):
+            for q in range(ow):
+                patch = x[:, p * sh:p * sh + kh, q * sw:q * sw + kw, :]
+                out[:, p, q, :] = patch.reshape(n, kh * kw * c) @ f2
+        return out.astype(x.dtype, copy=False)
+    # im2col: copy each tap's strided view into a patch matrix, then one BLAS matmul
+    cols = np.empty((n, oh, ow, kh, kw, c), x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            cols[:, :, :, i, j, :] = x[:, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw]
+    out = cols.reshape(n * oh * ow, kh * kw * c) @ f2
+    return out.reshape(n, oh, ow, o).astype(x.dtype, copy=False)
 
 
-conv2d = defop("conv2d", arity=2, params={"strides": 1, "padding": "VALID"},
+conv2d = defop("conv2d", arity=2, params={"strides": P.window(1), "padding": P.padding("VALID")},
                cl={"kernel": "conv2d"},
                kernel=_conv_kernel, shape=_conv_shape, accepts=dt.FLOATS,
                vjp=grads.conv2d_vjp,
@@ -105,7 +122,8 @@ def _pool_kernel(x, ksize, strides, padding):
     return _windows(x, k, s, pads, low).max(axis=(4, 5))
 
 
-max_pool2d = defop("max_pool2d", params={"ksize": 2, "strides": 2, "padding": "VALID"},
+max_pool2d = defop("max_pool2d", params={"ksize": P.window(2), "strides": P.window(2),
+                                   "padding": P.padding("VALID")},
                    cl={"kernel": "max_pool2d", "combine": maximum.cl},
                    kernel=_pool_kernel, shape=_pool_shape, accepts=dt.NUMERIC,
                    vjp=grads.max_pool2d_vjp,

@@ -4,20 +4,38 @@ That makes a seeded draw give the same numbers in every mode and on every device
 (SPEC section 2), and lets constant folding treat it as pure. A draw without a seed
 takes the next seed of a global stream when it runs, so it is an effect.
 """
-import itertools
-
 import numpy as np
 
 from .. import dtypes as dt
-from ..ir.opdef import defop
+from ..ir.opdef import P, defop
 
 _M = np.uint64(0xFFFFFFFFFFFFFFFF)
-_stream = itertools.count(0x5EED)
+class _Stream:
+    """The seeds that draws without a seed take, one each: start, start + 1, ..."""
+
+    def __init__(self, start):
+        self.next = start
+
+    def __next__(self):
+        self.next += 1
+        return self.next - 1
+
+
+_stream = _Stream(0x5EED)
 
 
 def set_global_seed(seed):
-    global _stream
-    _stream = itertools.count(int(seed) * 7919 + 0x5EED)
+    _stream.next = int(seed) * 7919 + 0x5EED
+
+
+def stream_position():
+    """Where the unseeded stream is; ``set_stream_position`` returns to it, so two runs
+    (am.testing's modes, ``ambi check``'s rows) draw the same numbers."""
+    return _stream.next
+
+
+def set_stream_position(position):
+    _stream.next = position
 
 
 def _splitmix64(x):
@@ -66,15 +84,17 @@ def _types(name):
     return lambda types, shape, dtype, **_: (TensorType(shape, dt.as_dtype(dtype)),)
 
 
-_PARAMS = {"shape": (), "seed": None, "dtype": dt.float32}
+_PARAMS = {"shape": P.shape(()), "seed": P.seed(None), "dtype": P.dtype(dt.float32)}
 random_uniform = defop("random_uniform", arity=0, kernel=_uniform, types=_types("uniform"),
                        cl={"kernel": "random", "dist": "uniform", "seed": _seed, "key": _key,
                            "streams": (0,), "params": ("minval", "maxval")},
-                       params={**_PARAMS, "minval": 0.0, "maxval": 1.0}, random=True,
+                       params={**_PARAMS, "minval": P.real(0.0), "maxval": P.real(1.0)},
+                       random=True,
                        differentiable=False, doc="Uniform numbers in [minval, maxval).")
 random_normal = defop("random_normal", arity=0, kernel=_normal, types=_types("normal"),
                       cl={"kernel": "random", "dist": "normal", "seed": _seed, "key": _key,
                           "streams": (1, 2), "params": ("mean", "stddev")},
-                      params={**_PARAMS, "mean": 0.0, "stddev": 1.0}, random=True,
+                      params={**_PARAMS, "mean": P.real(0.0), "stddev": P.real(1.0)},
+                      random=True,
                       differentiable=False, doc="Normal numbers (Box-Muller over the "
                                                 "counter-based stream).")

@@ -5,12 +5,12 @@ import numpy as np
 
 from .. import dtypes as dt
 from ..errors import ArgumentError
-from ..ir.opdef import defop
+from ..ir.opdef import P, defop
 from ..ir.types import norm_axes, norm_axis, reduced_shape
 from . import grads
 from .elementwise import divide, maximum, minimum
 
-_AXES = {"axis": None, "keepdims": False}
+_AXES = {"axis": P.axes(None), "keepdims": P.bool(False)}
 
 
 def _reduce_shape(name, nonempty=False):
@@ -42,12 +42,20 @@ reduce_sum = reduction("reduce_sum", np.add,
 reduce_prod = reduction("reduce_prod", np.multiply, vjp=grads.reduce_prod_vjp,
                         cl={"kernel": "reduce", "init": "1", "combine": "({0} * {1})"},
                         doc="Product over axes.")
-reduce_max = reduction("reduce_max", np.maximum, nonempty=True, vjp=grads.reduce_extreme_vjp,
-                       cl={"kernel": "reduce", "init": "{LOWEST}", "combine": maximum.cl},
-                       doc="Maximum over axes; nan wins.")
-reduce_min = reduction("reduce_min", np.minimum, nonempty=True, vjp=grads.reduce_extreme_vjp,
-                       cl={"kernel": "reduce", "init": "{HIGHEST}", "combine": minimum.cl},
-                       doc="Minimum over axes; nan wins.")
+# bools too, as numpy, JAX, PyTorch and ONNX: max is any(), min is all() (bools are uchar
+# 0/1 on OpenCL, where max/min keep them 0/1 in vector code as well)
+reduce_max = reduction("reduce_max", np.maximum, dt.ALL, nonempty=True,
+                       vjp=grads.reduce_extreme_vjp,
+                       cl={"kernel": "reduce",
+                           "init": {"f": "{LOWEST}", "i": "{LOWEST}", "b": "0"},
+                           "combine": {**maximum.cl, "b": "max({0}, {1})"}},
+                       doc="Maximum over axes; nan wins; on bools, any.")
+reduce_min = reduction("reduce_min", np.minimum, dt.ALL, nonempty=True,
+                       vjp=grads.reduce_extreme_vjp,
+                       cl={"kernel": "reduce",
+                           "init": {"f": "{HIGHEST}", "i": "{HIGHEST}", "b": "1"},
+                           "combine": {**minimum.cl, "b": "min({0}, {1})"}},
+                       doc="Minimum over axes; nan wins; on bools, all.")
 
 
 def _mean(x, axis=None, keepdims=False):
@@ -65,22 +73,27 @@ reduce_mean = defop("reduce_mean", params=_AXES, decompose=_mean, accepts=dt.NUM
 
 
 def _arg_shape(name):
-    def rule(shape, axis):
+    def rule(shape, axis, keepdims=False):
         if not shape or axis is None and 0 not in shape:
-            return ()  # axis=None: an index into the flattened tensor, as numpy and JAX
+            # axis=None: an index into the flattened tensor, as numpy and JAX
+            return (1,) * len(shape) if keepdims else ()
         a = 0 if axis is None else norm_axis(axis, len(shape), name)
         if shape[a] == 0 or axis is None:
             raise ArgumentError(f"{name}: cannot reduce over an empty axis of shape {shape}")
-        return shape[:a] + shape[a + 1:]
+        return shape[:a] + ((1,) if keepdims else ()) + shape[a + 1:]
     return rule
 
 
 def arg_reduction(name, np_fn, doc, cl=None):
-    def kernel(x, axis):
-        return np_fn(x, axis=axis if np.ndim(x) else None).astype(np.int32)
-    return defop(name, kernel=kernel, params={"axis": 0}, shape=_arg_shape(name),
-                 accepts=dt.NUMERIC, out_dtype=dt.int32, differentiable=False, cl=cl,
-                 doc=doc)
+    def kernel(x, axis, keepdims=False):
+        out = np_fn(x, axis=axis if np.ndim(x) else None, keepdims=keepdims and np.ndim(x) > 0)
+        return np.asarray(out).astype(np.int32)
+    # axis=None by default (SPEC section 3, numpy, JAX, PyTorch); TensorFlow's default
+    # is 0, so a ported ``tf.argmax(x)`` on a matrix needs ``axis=0`` (docs/autograph.md)
+    return defop(name, kernel=kernel,
+                 params={"axis": P.axis_or_none(None), "keepdims": P.bool(False)},
+                 shape=_arg_shape(name), accepts=dt.NUMERIC, out_dtype=dt.int32,
+                 differentiable=False, cl=cl, doc=doc)
 
 
 # OpenCL: {0} (a candidate) beats {1} (the best so far); the first nan wins, as in numpy

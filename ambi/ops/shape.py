@@ -4,7 +4,7 @@ import numpy as np
 
 from .. import dtypes as dt
 from ..errors import ArgumentError, ShapeError
-from ..ir.opdef import defop
+from ..ir.opdef import P, defop
 from ..ir.types import broadcast_shapes, norm_axis
 from . import grads
 
@@ -31,7 +31,7 @@ def _reshape_shape(shape, shape_):
     return tuple(target)
 
 
-reshape = defop("reshape", params={"shape": ()}, kernel=_reshape_kernel,
+reshape = defop("reshape", params={"shape": P.newshape(())}, kernel=_reshape_kernel,
                 cl={"kernel": "view", "alias": True},
                 shape=lambda s, shape: _reshape_shape(s, shape),
                 vjp=lambda g, x, out, shape: (reshape(g, shape=x.shape),),
@@ -54,7 +54,7 @@ def _perm(shape, perm):
     return tuple(perm)
 
 
-transpose = defop("transpose", params={"perm": None},
+transpose = defop("transpose", params={"perm": P.perm(None)},
                   cl={"kernel": "view"},
                   kernel=_transpose_kernel,
                   shape=lambda s, perm: tuple(s[i] for i in _perm(s, perm)),
@@ -83,9 +83,9 @@ def _squeeze(x, axis=None):
     return reshape(x, tuple(d for i, d in enumerate(shape) if i not in axes))
 
 
-expand_dims = defop("expand_dims", params={"axis": 0}, decompose=_expand,
+expand_dims = defop("expand_dims", params={"axis": P.axis(0)}, decompose=_expand,
                     doc="Insert an axis of size 1. ``am.expand_dims([1, 2], 0)`` -> [[1 2]]")
-squeeze = defop("squeeze", params={"axis": None}, decompose=_squeeze,
+squeeze = defop("squeeze", params={"axis": P.axes(None)}, decompose=_squeeze,
                 doc="Remove axes of size 1 (all of them when axis is None).")
 
 
@@ -101,7 +101,7 @@ def _concat_shape(*shapes, axis):
     return shapes[0][:a] + (sum(s[a] for s in shapes),) + shapes[0][a + 1:]
 
 
-concat = defop("concat", variadic=True, params={"axis": 0},
+concat = defop("concat", variadic=True, params={"axis": P.axis(0)},
                cl={"kernel": "concat"},
                kernel=lambda *xs, axis: np.concatenate(xs, axis=axis),
                shape=_concat_shape, vjp=grads.concat_vjp,
@@ -115,7 +115,7 @@ def _stack(*xs, axis):
     return concat([expand_dims(x, axis) for x in xs], axis=axis)
 
 
-stack = defop("stack", params={"axis": 0}, variadic=True, decompose=_stack,
+stack = defop("stack", params={"axis": P.axis(0)}, variadic=True, decompose=_stack,
               doc="Join tensors along a new axis. ``am.stack([x, y])``")
 
 
@@ -125,7 +125,7 @@ def _broadcast_to_shape(s, shape):
     return tuple(shape)
 
 
-broadcast_to = defop("broadcast_to", params={"shape": ()},
+broadcast_to = defop("broadcast_to", params={"shape": P.shape(())},
                      cl={"kernel": "view"},
                      kernel=lambda x, shape: np.broadcast_to(x, shape),
                      shape=_broadcast_to_shape,
@@ -143,7 +143,7 @@ def _cast_kernel(x, dtype):
     return np.asarray(x).astype(dt.as_dtype(dtype).np)
 
 
-cast = defop("cast", params={"dtype": None}, kernel=_cast_kernel, shape=lambda s, dtype: s,
+cast = defop("cast", params={"dtype": P.dtype(None)}, kernel=_cast_kernel, shape=lambda s, dtype: s,
              cl=lambda ins, out: "({0} != 0)" if out.is_bool else "convert_{T}({0})",
              dtype=lambda dtypes, dtype: _cast_dtype(dtype), elementwise=True,
              vjp=lambda g, x, out, dtype: (cast(g, x.dtype) if x.dtype.is_float else None,),

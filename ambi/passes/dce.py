@@ -1,4 +1,9 @@
-"""Dead-code elimination: keep what reaches an output or an effect; drop the rest."""
+"""Dead-code elimination: keep what reaches an output or an effect; drop the rest.
+
+A node whose op may not terminate (``op.terminates`` is False: ``while``) is kept like an
+effect: a loop that never ends must hang the graph as it hangs the eager program, so the
+output matches line for line in every mode (SPEC section 8). docs/passes.md says more.
+"""
 from .manager import graphs
 
 
@@ -27,7 +32,7 @@ def _dce_one(graph):
 
 def _roots(graph):
     return ({n for n, _ in graph.outputs} | set(graph.inputs)
-            | {n for n in graph.nx if graph.is_effect(n)})
+            | {n for n in graph.nx if graph.is_effect(n) or not graph[n]["op"].terminates})
 
 
 def _reaching(graph, roots):

@@ -21,7 +21,8 @@ from .. import config, core
 from ..devices import device as _device_scope
 from ..variables import LIVE
 from .compare import Comparison, compare, tolerance  # noqa: F401
-from .diff import diff_runs
+from ..ops.random import set_stream_position, stream_position
+from .diff import diff_kinds
 
 MODES = ("eager", "interp", "graph0", "graph1", "graph2")
 DEFAULT_MODES = ("eager", "graph0", "graph2")
@@ -35,6 +36,8 @@ class Run:
     def __init__(self, mode, device, outputs=None, stdout="", variables=None, error=None):
         self.mode, self.device, self.outputs, self.stdout = mode, device, outputs, stdout
         self.variables, self.error = variables or {}, error
+        self.again = None      # the second call's Run (assert_equivalent calls twice)
+        self.stream_end = None  # where the unseeded random stream was after the call
 
     @property
     def name(self):
@@ -44,11 +47,12 @@ class Run:
         return f"<Run {self.name}: {'error ' + repr(self.error) if self.error else 'ok'}>"
 
 
-def run_all(fn, *args, modes=DEFAULT_MODES, devices=None, variables=None):
+def run_all(fn, *args, modes=DEFAULT_MODES, devices=None, variables=None, calls=1):
     """Run ``fn(*args)`` in every mode on every device -> {(mode, device): Run}.
 
-    Live Variables (or those given) are reset to their starting values before each run,
-    and left as the first run left them.
+    Live Variables (or those given) and the unseeded random stream are reset to their
+    starting state before each run, and left as the first run left them. ``calls=2``
+    calls ``fn`` twice per mode (``Run.again`` holds the second call).
 
     >>> runs = am.testing.run_all(lambda x: x + 1, am.constant([1]), modes=("eager", "interp"))
     >>> runs[("interp", "cpu")].outputs
@@ -57,13 +61,15 @@ def run_all(fn, *args, modes=DEFAULT_MODES, devices=None, variables=None):
     _check_modes(modes)
     vars_ = list(LIVE) if variables is None else list(variables)
     start = {v: v._value for v in vars_}
+    stream = stream_position()
     runs = {}
     for name in _device_names(devices):
         for mode in modes:
-            _set_values(start)
-            runs[(mode, str(name))] = run_mode(fn, args, mode, name, start)
+            set_stream_position(stream)
+            runs[(mode, str(name))] = run_mode(fn, args, mode, name, start, calls)
     first = next(iter(runs.values()))
     _set_values({**start, **first.variables})
+    set_stream_position(first.stream_end)
     return runs
 
 
@@ -82,19 +88,35 @@ def _device_names(devices):
     return [str(d) for d in devices]
 
 
-def run_mode(fn, args, mode, device="cpu", start=None):
-    """Run ``fn(*args)`` once in one mode on one device, capturing prints -> Run."""
+def run_mode(fn, args, mode, device="cpu", start=None, calls=1):
+    """Run ``fn(*args)`` in one mode on one device, capturing prints -> Run. Each call
+    starts from ``start`` (Variables) and the random stream's current position; with
+    ``calls=2`` the second call's Run is ``.again`` (a graph mode reuses its trace)."""
     start = {v: v._value for v in LIVE} if start is None else start
+    stream = stream_position()
+    call = _prepare(fn, mode)
+    done = []
+    for _ in range(calls):
+        _set_values(start)
+        set_stream_position(stream)
+        done.append(_call_once(call, args, mode, device, start))
+    first = done[0]
+    first.again = done[1] if calls > 1 else None
+    return first
+
+
+def _call_once(call, args, mode, device, start):
     out = io.StringIO()
     run = Run(mode, str(device))
     try:
         with contextlib.redirect_stdout(out), _device_scope(device):
-            result = _call(fn, _as_tensors(args), mode)
+            result = call(*_as_tensors(args))
         run.outputs = to_numpy(result)
     except Exception as e:  # an error is a result too: every mode must raise alike
         run.error = e
     run.stdout = out.getvalue()
     run.variables = {v: v._value for v, old in start.items() if v._value is not old}
+    run.stream_end = stream_position()
     return run
 
 
@@ -102,31 +124,56 @@ def assert_equivalent(fn, *args, modes=DEFAULT_MODES, devices=None, rtol=None, a
                       k_terms=1, allow_errors=False, check_stdout=True):
     """Run ``fn(*args)`` every way; raise AssertionError with a readable diff on a mismatch.
 
-    The first mode on the first device is the reference. ``rtol``/``atol`` override the
-    SPEC tolerances, ``k_terms`` grows them by sqrt(K) for sums of K terms. If the reference
-    raises, the error propagates unless ``allow_errors``, in which case every other run
-    must raise the same type. Returns the runs, as ``run_all`` does.
+    The first mode on the first device is the reference. Each mode calls ``fn`` twice,
+    from the same Variables and random stream: a second call that differs from the first
+    means ``fn`` reads Python state it changes (impure), which a graph reads once, when
+    traced. ``rtol``/``atol`` override the SPEC tolerances, ``k_terms`` grows them by
+    sqrt(K) for sums of K terms. If the reference raises, the error propagates unless
+    ``allow_errors``, in which case every other run must raise the same type. Each problem
+    says its kind (output values, printed output, error, ...). Returns the runs, as
+    ``run_all`` does.
 
     >>> am.testing.assert_equivalent(lambda x: am.reduce_sum(x * x), np.ones(3, np.float32),
     ...                              modes=("eager", "interp", "graph0", "graph2"))
     """
     start = {v: v._value for v in LIVE}
-    runs = run_all(fn, *args, modes=modes, devices=devices, variables=start)
+    runs = run_all(fn, *args, modes=modes, devices=devices, variables=start, calls=2)
     ref = next(iter(runs.values()))
     if ref.error is not None and not allow_errors:
         raise ref.error
     rescue = _Float64Reference(fn, args, start)
+    tol = {"k_terms": k_terms, "rtol": rtol, "atol": atol, "check_stdout": check_stdout}
     problems = []
+    for run in runs.values():
+        problems += _impure(run, tol)
     for run in list(runs.values())[1:]:
-        found = diff_runs(ref, run, k_terms=k_terms, rtol=rtol, atol=atol,
-                          check_stdout=check_stdout, rescue=rescue)
-        if found:
-            problems.append(f"{run.name} differs from the reference ({ref.name}):")
-            problems += ["  " + line for p in found for line in p.splitlines()]
+        problems += _differs(ref, run, tol, rescue)
     if problems:
         name = getattr(fn, "__name__", repr(fn))
         raise AssertionError(f"{name} is not equivalent across modes:\n" + "\n".join(problems))
     return runs
+
+
+def _differs(ref, run, tol, rescue):
+    found = diff_kinds(ref, run, rescue=rescue, **tol)
+    if not found:
+        return []
+    kinds = ", ".join(dict.fromkeys(kind for kind, _ in found))
+    head = f"{run.name} differs from the reference ({ref.name}) in {kinds}:"
+    return [head] + ["  " + line for _, p in found for line in p.splitlines()]
+
+
+def _impure(run, tol):
+    """A run whose second call differs from its first: Python state changes per call."""
+    found = diff_kinds(run, run.again, **tol) if run.again is not None else []
+    if not found:
+        return []
+    kinds = ", ".join(dict.fromkeys(kind for kind, _ in found))
+    head = (f"impure: {run.name} gives a different result ({kinds}) when called a second "
+            "time with the same arguments: it reads Python state that it changes (a "
+            "global, a counter, a list it appends to), which a graph reads once, when "
+            "traced:")
+    return [head] + ["  " + line for _, p in found for line in p.splitlines()]
 
 
 class _Float64Reference:
@@ -153,17 +200,26 @@ def _widen(x):
     return x
 
 
-def _call(fn, args, mode):
+def _prepare(fn, mode):
+    """What one mode calls: ``fn`` itself (eager) or one ``am.function`` of it (graphs),
+    made once per mode so that a second call runs the traced graph."""
     if mode == "eager":
-        return fn(*args)
+        return fn
     from ..function import function
-    saved, config._eager_functions = config._eager_functions, False
-    try:
-        if mode == "interp":
-            return _interpret(function(fn, optimize=0), args)
-        return function(fn, optimize=int(mode[len("graph"):]))(*args)
-    finally:
-        config._eager_functions = saved
+    if mode == "interp":
+        f = function(fn, optimize=0)
+        return _graph_call(lambda *a: _interpret(f, a))
+    return _graph_call(function(fn, optimize=int(mode[len("graph"):])))
+
+
+def _graph_call(f):
+    def call(*args):
+        saved, config._eager_functions = config._eager_functions, False
+        try:
+            return f(*args)
+        finally:
+            config._eager_functions = saved
+    return call
 
 
 def _interpret(f, args):

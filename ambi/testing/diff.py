@@ -10,12 +10,23 @@ from .compare import Comparison, compare, tolerance
 
 def diff_runs(ref, run, k_terms=1, rtol=None, atol=None, check_stdout=True, rescue=None):
     """Problems (strings) found comparing ``run`` with the reference run ``ref``."""
+    return [text for _, text in diff_kinds(ref, run, k_terms, rtol, atol, check_stdout,
+                                           rescue)]
+
+
+def diff_kinds(ref, run, k_terms=1, rtol=None, atol=None, check_stdout=True, rescue=None):
+    """(kind, text) per problem; kinds: "error", "output values", "output structure",
+    "printed output", "variables" -- what a diff names first."""
     if ref.error is not None or run.error is not None:
-        return _diff_errors(ref, run)
-    problems = _diff_outputs(ref.outputs, run.outputs, k_terms, rtol, atol, rescue)
+        return [("error", p) for p in _diff_errors(ref, run)]
+    problems = [("output structure" if p.startswith("output structure") else "output values",
+                 p) for p in _diff_outputs(ref.outputs, run.outputs, k_terms, rtol, atol,
+                                           rescue)]
     if check_stdout:
-        problems += _diff_stdout(ref.stdout, run.stdout, rtol, atol)
-    return problems + _diff_variables(ref, run, k_terms, rtol, atol)
+        problems += [("printed output", p) for p in _diff_stdout(ref.stdout, run.stdout,
+                                                                  rtol, atol)]
+    return problems + [("variables", p) for p in _diff_variables(ref, run, k_terms, rtol,
+                                                                  atol)]
 
 
 def _diff_errors(ref, run):
@@ -158,4 +169,4 @@ def _diff_variables(ref, run, k_terms, rtol, atol):
     return problems
 
 
-__all__ = ["diff_runs", "same_line", "leaves_with_paths", "Comparison"]
+__all__ = ["diff_runs", "diff_kinds", "same_line", "leaves_with_paths", "Comparison"]

@@ -68,19 +68,25 @@ _default_elements = elements  # tensors() has a parameter of the same name
 @st.composite
 def tensors(draw, dtype=None, shape=None, elements=None, edge_values=False, as_tensor=False):
     """A numpy array (or an ambi tensor with ``as_tensor=True``) of a drawn or given dtype
-    and shape. ``elements`` is a strategy for its scalars.
+    and shape; each may also be a strategy (``shape=shapes(max_dims=2)``). ``elements``
+    is a strategy for its scalars.
 
     >>> tensors("float32", (2, 3)).example().shape
     (2, 3)
     """
-    d = draw(dtypes()) if dtype is None else dt.as_dtype(dtype)
-    shape = draw(shapes()) if shape is None else tuple(shape)
+    d = dt.as_dtype(draw(dtypes() if dtype is None else _strategy(dtype, dt.as_dtype)))
+    shape = draw(shapes() if shape is None else _strategy(shape, tuple))
     elems = elements if elements is not None else _default_elements(d, edge_values)
     arr = draw(hnp.arrays(d.np, shape, elements=elems))
     if as_tensor:
         from ..constructors import constant
         return constant(arr)
     return arr
+
+
+def _strategy(value, convert):
+    """A strategy as given, or one that always gives ``convert(value)``."""
+    return value if isinstance(value, st.SearchStrategy) else st.just(convert(value))
 
 
 def broadcastable_shapes(n=2, min_dims=0, max_dims=3, min_side=1, max_side=4):

@@ -324,7 +324,7 @@ def edit_cases():
     node = lambda op, *rest: lambda d: ["graph", "nodes", find(d, op), *rest]  # noqa: E731
     return {
         "format": (set_(lambda d: ["format"], "onnx"), "not an ambi graph file"),
-        "version": (set_(lambda d: ["version"], 3), "version 3"),
+        "version": (set_(lambda d: ["version"], 4), "version 4"),
         "missing graph": (delete(lambda d: ["graph"]), "missing key 'graph'"),
         "missing types": (delete(node("greater", "types")), "missing key 'types'"),
         "unknown op": (set_(node("greater", "op"), "launch_missiles"), "unknown op"),
@@ -347,7 +347,7 @@ def edit_cases():
         "int overflow": (set_(node("while", "params", "body_graph", "graph", "nodes", 1,
                                    "params", "value", "array", "data", 0), 2 ** 40), "fit"),
         "bad tag": (set_(node("const", "params", "value"), {"pickle": "..."}), "exactly one"),
-        "bad subgraph": (set_(node("cond", "params", "true_graph"), 3), "needs a subgraph"),
+        "bad subgraph": (set_(node("cond", "params", "true_graph"), 3), "must be a graph"),
         "branch inputs": (set_(node("cond", "params", "n_true"), 0), "takes"),
         "inputs": (set_(lambda d: ["graph", "inputs"], [0]), "every arg node"),
         "template": (set_(node("print", "params", "template"), [None, None]), "template"),
@@ -570,7 +570,7 @@ def _const_arrays(doc):
 def test_big_arrays_are_base64_bytes_and_version_1_lists_still_load(tmp_path):
     doc, consts = _bytes_doc()
     arrays = _const_arrays(doc).values()
-    assert doc["version"] == 2 and len(arrays) == 3
+    assert doc["version"] == 3 and len(arrays) == 3
     assert all("bytes" in a and "data" not in a for a in arrays)
     x = np.ones((2, 9), np.float32)
     path = tmp_path / "g.json"

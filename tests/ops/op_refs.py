@@ -106,8 +106,10 @@ def reduce_cases(dtype, nonempty=False, limits=True):
 def arg_cases(dtype):
     shapes = [((), 0), ((5,), 0), ((5,), -1), ((2, 3), 0), ((2, 3), 1), ((0, 3), 1),
               ((2, 3), None), ((), None)]  # None: the index into the flattened tensor
-    cases = [([rand(dtype, s, -3, 3)], {"axis": a}) for s, a in shapes]
-    return cases + [([edges(dtype)], {"axis": 0})]
+    cases = [([rand(dtype, s, -3, 3)], {"axis": a, "keepdims": False}) for s, a in shapes]
+    cases += [([rand(dtype, s, -3, 3)], {"axis": a, "keepdims": True})
+              for s, a in [((2, 3), 1), ((2, 3), None), ((5,), 0)]]
+    return cases + [([edges(dtype)], {"axis": 0, "keepdims": False})]
 
 
 def k_reduce(arrays, params):
@@ -324,10 +326,12 @@ REFS = {
                       lambda d: reduce_cases(d, nonempty=True)),
     # mean sums in float (as JAX): int limits would make the sum order-dependent
     "reduce_mean": Ref(mean_ref, lambda d: reduce_cases(d, limits=False), k_reduce),
-    "argmax": Ref(lambda x, axis: np.asarray(np.argmax(x, axis=axis if x.ndim else None),
-                                             np.int32), arg_cases),
-    "argmin": Ref(lambda x, axis: np.asarray(np.argmin(x, axis=axis if x.ndim else None),
-                                             np.int32), arg_cases),
+    "argmax": Ref(lambda x, axis, keepdims: np.asarray(np.argmax(
+        x, axis=axis if x.ndim else None, keepdims=keepdims and x.ndim > 0), np.int32),
+        arg_cases),
+    "argmin": Ref(lambda x, axis, keepdims: np.asarray(np.argmin(
+        x, axis=axis if x.ndim else None, keepdims=keepdims and x.ndim > 0), np.int32),
+        arg_cases),
     # linear algebra and nn
     "matmul": Ref(lambda a, b: np.matmul(a.astype(np.float64), b.astype(np.float64)).astype(
         a.dtype) if a.dtype.kind == "f" else np.matmul(a, b), matmul_cases,
