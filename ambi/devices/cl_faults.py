@@ -36,6 +36,11 @@ def parse(text):
     return out
 
 
+def spec_for(platform):
+    """The rules of ``AMBI_CL_FAULT`` that can touch kernels built on ``platform``."""
+    return [r for r in parse(spec()) if r[2] in platform.lower()]
+
+
 def find(family, source, platform=""):
     """The simulated fault for a kernel of ``family`` with this source built on the
     platform named ``platform``, or None."""

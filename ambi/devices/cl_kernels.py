@@ -4,9 +4,9 @@
 Shapes and strides are kernel arguments, not constants, so one build serves every
 shape of a given rank and dtype (a PoCL build costs 0.1-1.5 s). Work-items loop over a
 contiguous chunk (``chunk``), which a CPU device needs and a GPU runs with chunk 1.
-Reductions and matmul come in two shapes (``CLDevice.kernels``): for CPUs, chunked
-vector loops and register blocks over packed panels; for GPUs, work-group trees in
-local memory and local-memory tiles.
+Reductions and matmul come in two shapes (``CLDevice.params``, chosen by the
+conformance probe): chunked vector loops and register blocks over packed panels, or
+work-group trees in local memory and local-memory tiles.
 """
 from .. import dtypes as dt
 from .cl_codegen import ctype, helpers, preamble

@@ -92,7 +92,6 @@ class CLDevice(Device):
         self.cl_device = cl_device
         self.type = "gpu" if cl_device.type & cl.device_type.GPU else (
             "cpu" if cl_device.type & cl.device_type.CPU else "other")
-        self.is_cpu = self.type == "cpu"
         # How its kernels are shaped (cl_params), chosen by the conformance probe
         self._params = self._verdict = None
         self.max_local = cl_device.max_work_group_size

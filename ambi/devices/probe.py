@@ -75,7 +75,7 @@ def key_of(cl_device):
              "version": cl_device.platform.version, "driver": cl_device.driver_version,
              "device": cl_device.name, "vendor": cl_device.vendor,
              "machine": platform.machine(), "cpu": _cpu_features(), "code": _code_hash(),
-             "fault": cl_faults.spec()}
+             "fault": cl_faults.spec_for(cl_device.platform.name)}
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:24]
 
 
