@@ -128,7 +128,7 @@ def launch(dev, k, global_size, args, local_size=None):
         args = list(args[:k.nbufs]) + [dev.meta(args[k.nbufs:])]
     if local_size is None and dev.params.grid == "chunk" and len(global_size) == 1 and \
             global_size[0] <= 64 * dev.compute_units:
-        # chunky work-items: PoCL runs a work-group on one thread and would make a few chunky work-items one
+        # PoCL runs a work-group on one thread and would make a few chunky work-items one
         # group: one item per group spreads them over the cores (a 10M sum ran 2x faster)
         local_size = (1,)
     if k.fault:
