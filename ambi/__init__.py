@@ -26,6 +26,7 @@ from . import data, datasets, summary, train  # noqa: F401,E402
 from .saved import load  # noqa: F401
 from . import compat  # noqa: F401,E402
 from . import testing  # noqa: F401,E402
+from . import bench  # noqa: F401,E402
 
 # numpy warns on IEEE events (x/0, log(0), overflow) that ambi defines as results.
 _warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"ambi\.")

@@ -1,4 +1,4 @@
-"""The `ambi` command (SPEC section 9): run, graph, check, exec, devices.
+"""The `ambi` command (SPEC section 9): run, graph, check, exec, devices, bench.
 
 Exit status: 0 success; 1 a runtime error in the user's program (or a mismatch, for
 `check`); 2 a usage or syntax error. Errors print ``FILE:LINE:COL: error: message``,
@@ -12,6 +12,7 @@ import traceback
 import warnings
 
 import ambi as am
+from ambi.bench.cli import add_parser as _bench_parser
 from ambi.errors import _loc_override
 
 from . import run_source
@@ -158,6 +159,7 @@ def build_parser():
     _exec_parser(sub, common)
     d = sub.add_parser("devices", parents=[common], help="list the devices, one a line")
     d.set_defaults(func=cmd_devices)
+    _bench_parser(sub, common)
     return p
 
 
