@@ -4,7 +4,9 @@ A signature is the shapes and dtypes of tensor arguments (numpy arrays count as
 tensors), the identity of Variables, and the values of everything else. Calls with a
 known signature go straight to the compiled graph, without running Python.
 """
+import contextlib
 import functools
+import gc
 import warnings
 
 import numpy as np
@@ -202,6 +204,14 @@ class ConcreteFunction:
 
     @classmethod
     def trace(cls, fn, args, kwargs, optimize, name, device=None):
+        # Tracing allocates many long-lived objects (nodes, types, locations); the cyclic
+        # collector would scan them again and again, making trace time per op grow with
+        # the graph's size (1.4-1.7x from 1k to 20k ops). Paused, it stays flat.
+        with gc_paused():
+            return cls._trace(fn, args, kwargs, optimize, name, device)
+
+    @classmethod
+    def _trace(cls, fn, args, kwargs, optimize, name, device):
         from .passes import optimize as run_passes
         trace = GraphTrace(name)
         leaves, treedef = tree.flatten((args, kwargs))
@@ -258,6 +268,18 @@ class ConcreteFunction:
     def stats(self):
         """Per-pass statistics: nodes before and after, and time."""
         return list(self.report)
+
+
+@contextlib.contextmanager
+def gc_paused():
+    """Pause Python's cyclic garbage collector (reference counting still frees)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _device_of(device, leaves):

@@ -6,6 +6,7 @@ An operand is an edge keyed by its position, carrying ``out`` (which output of t
 producer). Effects are chained in program order by extra edges keyed ``"seq"``.
 Graph inputs are ``arg`` nodes; outputs are a list of (node, out) pairs.
 """
+import heapq
 import itertools
 
 import networkx as nx
@@ -50,7 +51,7 @@ class Graph:
 
     # -- reading ------------------------------------------------------------------
     def __getitem__(self, n):
-        return self.nx.nodes[n]
+        return self.nx._node[n]  # networkx's node dict: no NodeView per lookup
 
     def __len__(self):
         return self.nx.number_of_nodes()
@@ -72,9 +73,15 @@ class Graph:
                                   if k != SEQ))
 
     def order(self):
-        """Deterministic topological order: ties broken by creation order."""
+        """Deterministic topological order: ties broken by creation order (node id).
+
+        Cached until the graph changes. The same order as networkx's
+        ``lexicographical_topological_sort(key=id)``, which took 41% of a small
+        function's first call: a traced graph is usually in creation order already,
+        checked in one sweep; a rewritten one is sorted with a heap.
+        """
         if self._order is None:
-            self._order = list(nx.lexicographical_topological_sort(self.nx, key=lambda n: n))
+            self._order = _creation_order(self.nx._pred) or _heap_order(self.nx)
         return self._order
 
     def effects(self):
@@ -156,3 +163,31 @@ class Graph:
 
     def __repr__(self):
         return f"<ambi.ir.Graph {self.name!r}: {len(self)} nodes>"
+
+
+def _creation_order(pred):
+    """Nodes by id when every edge runs from a lower id to a higher one, else None."""
+    order = sorted(pred)
+    for v, sources in pred.items():
+        for u in sources:
+            if u >= v:
+                return None
+    return order
+
+
+def _heap_order(g):
+    """Kahn's algorithm taking the smallest ready id first."""
+    indegree = {v: len(g._pred[v]) for v in g._pred}
+    ready = [v for v, k in indegree.items() if k == 0]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        u = heapq.heappop(ready)
+        order.append(u)
+        for v in g._succ[u]:
+            indegree[v] -= 1
+            if indegree[v] == 0:
+                heapq.heappush(ready, v)
+    if len(order) != len(indegree):
+        raise nx.NetworkXUnfeasible("the graph has a cycle")
+    return order
