@@ -19,6 +19,10 @@ if CL_KERNELS not in ("", "cpu", "gpu"):
     CL_KERNELS = ""
 FOLD_MAX_ELEMENTS = 1 << 20  # constant folding leaves bigger results unfolded
 UNROLL_MAX = 64              # the language unrolls Python-known loops up to this count
+# cpu -O2: elementwise chains of at least CPU_FUSE_MIN_ELEMENTS are fused and run block by
+# block, CPU_BLOCK_ELEMENTS at a time, so their temporaries stay in cache.
+CPU_BLOCK_ELEMENTS = 1 << 14
+CPU_FUSE_MIN_ELEMENTS = 1 << 17
 
 _eager_functions = False
 

@@ -16,6 +16,7 @@ import numpy as np
 from .. import config
 from ..errors import AmbiError
 from ..ir.ops_ir import ARG, CONST
+from . import blocks
 from .interpreter import KERNEL_ERRORS, node_error
 
 _counter = itertools.count()
@@ -46,6 +47,9 @@ class Compiled:
         sub = self._subs.get(graph)
         if sub is None:
             sub = self._subs[graph] = Compiled(graph)
+            sub.block_shape = blocks.block_shape(graph)
+        if sub.block_shape is not None:
+            return blocks.run_blocked(sub, sub.block_shape, inputs)
         return sub(*inputs)
 
     def _locate(self, exc):
