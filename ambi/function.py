@@ -72,7 +72,7 @@ class Function:
         if fast is not None and self.device is None and _scope[-1] is CPU:
             cf = self._cache.get(fast)
             if cf is not None:
-                return cf._run(args)
+                return cf._run_tensors(args)
         leaves, treedef = tree.flatten((args, kwargs))
         device = _device_of(self.device, leaves)
         key = (treedef, tuple(map(_leaf_key, leaves)), device and device.name)
@@ -123,12 +123,10 @@ class Function:
 
 def _fast_key(args):
     """The signature of positional eager tensors, cheaply; None for anything else."""
-    key = []
     for a in args:
         if type(a) is not EagerTensor:
             return None
-        key.append((a._value.shape, a.dtype))
-    return tuple(key)
+    return tuple([(a._value.shape, a.dtype) for a in args])
 
 
 def _leaf_key(x):
@@ -201,6 +199,9 @@ class ConcreteFunction:
         self._out_def, self._out_types, self._static = out_treedef, out_types, static_out
         self.report = report or []
         self._compiled = Compiled(graph)
+        # the usual call: every argument a tensor, one tensor out
+        self._plain = (all(k == "tensor" for k in in_leaves) and out_treedef is None
+                       and static_out == [TENSOR])
 
     @classmethod
     def trace(cls, fn, args, kwargs, optimize, name, device=None):
@@ -233,6 +234,13 @@ class ConcreteFunction:
 
     def __call__(self, *args, **kwargs):
         return self._run(tree.flatten((args, kwargs))[0])
+
+    def _run_tensors(self, args):
+        """A call whose arguments are all cpu EagerTensors (what ``_fast_key`` admits)."""
+        if self._plain:
+            return EagerTensor(self._compiled(*[x._value for x in args])[0],
+                               self._out_types[0].dtype)
+        return self._run(args)
 
     def _run(self, leaves, device=None):
         if device is not None:

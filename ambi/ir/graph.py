@@ -9,7 +9,7 @@ Graph inputs are ``arg`` nodes; outputs are a list of (node, out) pairs.
 import heapq
 import itertools
 
-import networkx as nx
+from .lazy import nx
 
 SEQ = "seq"
 _ids = itertools.count()

@@ -26,7 +26,7 @@ import base64
 import json
 import os
 
-import networkx as nx
+from .lazy import nx
 import numpy as np
 
 from .. import dtypes as dt

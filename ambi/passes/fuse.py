@@ -7,7 +7,7 @@ union stays convex (no operand from outside depends on the group, which would ma
 cycle). Inputs of any
 shape may broadcast into a group; values used outside it become the node's outputs.
 """
-import networkx as nx
+from ..ir.lazy import nx
 
 from .. import config
 from ..ir.graph import Graph
