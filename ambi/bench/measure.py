@@ -23,6 +23,9 @@ from ..devices import device as device_scope, get_device
 from ..function import Function, function
 
 
+MAX_SECONDS = 20.0  # a measurement stops repeating after this long (the 1000^2 matmul)
+
+
 @dataclasses.dataclass
 class BreakEven:
     """What ``am.bench.break_even`` measured; times are medians, in seconds."""
@@ -135,6 +138,8 @@ def _first_calls(fn, args, dev, sync, repeat):
     """Median time of the first call of a fresh ``am.function(fn)``."""
     times = []
     for _ in range(max(1, repeat)):
+        if sum(times) > MAX_SECONDS:
+            break
         f = function(fn, device=None if dev.name == "cpu" else dev.name)
         t0 = time.perf_counter()
         f(*args)
@@ -148,7 +153,10 @@ def interleaved(fns, repeat, min_time):
     each turn lasts about ``min_time`` (one call at least)."""
     counts = {k: _calls_for(f, min_time) for k, f in fns.items()}
     runs = {k: [] for k in fns}
-    for _ in range(max(1, repeat)):
+    start = time.perf_counter()
+    for i in range(max(1, repeat)):
+        if i and time.perf_counter() - start > MAX_SECONDS:  # slow workloads: fewer repeats
+            break
         for k, f in fns.items():
             n = counts[k]
             t0 = time.perf_counter()

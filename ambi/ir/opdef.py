@@ -77,6 +77,8 @@ class OpDef:
             return True
         if self.random and params.get("seed") is None:
             return True
+        if not self.subgraphs:
+            return False
         return any(g.has_effects() for g in self.subgraph_values(params))
 
     def subgraph_values(self, params):

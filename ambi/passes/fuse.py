@@ -23,7 +23,7 @@ def fuse(graph, min_size=0):
     (only chains of at least ``min_size`` elements)."""
     changed = False
     for g in list(graphs(graph)):
-        if g.name == BODY:
+        if g.name == BODY or not _has_size(g, min_size):
             continue
         groups = [m for m in _groups(g) if g[m[0]]["types"][0].size >= min_size]
         groups = _acyclic(g, groups)
@@ -37,6 +37,12 @@ def fuse_large(graph):
     """The cpu device's -O2 fusion: only chains of ``config.CPU_FUSE_MIN_ELEMENTS`` or more,
     which the executor runs block by block (smaller ones would only gain a call)."""
     return fuse(graph, min_size=config.CPU_FUSE_MIN_ELEMENTS)
+
+
+def _has_size(g, min_size):
+    """Whether any value is that big (a quick no for the usual small graph on cpu)."""
+    return not min_size or any(t.size >= min_size for attrs in g.nx._node.values()
+                               for t in attrs["types"][:1])
 
 
 def _acyclic(g, groups):
