@@ -223,6 +223,7 @@ class _Decoder:
             g.nx.add_node(n, op=op, **attrs)
         for i, (n, (_, _, edges)) in enumerate(zip(ids, nodes)):
             _add_edges(g, n, edges, ids, where / "nodes" / i)
+        g.touch()  # edges went into networkx directly: no cached order or operands
         _set_io(g, obj, ids, where)
         _check_nodes(g, ids, where)
         _finish(g)
