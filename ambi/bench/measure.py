@@ -10,6 +10,7 @@ eagerly and ``first + (N - 1) * graph`` as a graph, so the graph is ahead from c
 on, and never when a graph call is not faster than an eager one.
 """
 import dataclasses
+import functools
 import math
 import statistics
 import time
@@ -89,6 +90,7 @@ def break_even(fn, *args, device=None, repeat=5, min_time=0.02, first_repeat=3, 
     """
     raw = fn.fn if isinstance(fn, Function) else fn
     dev = get_device(device if device is not None else "cpu")
+    _warm_up()
     with device_scope(dev):
         placed = [_place(a, dev) for a in args]
         sync = _sync(dev)
@@ -104,6 +106,13 @@ def break_even(fn, *args, device=None, repeat=5, min_time=0.02, first_repeat=3, 
         t = interleaved(fns, repeat, min_time)
     return BreakEven(name or getattr(raw, "__name__", "fn"), dev.name, t["eager"], t["graph"],
                      first, t.get("numpy"))
+
+
+@functools.cache
+def _warm_up():
+    """Trace one tiny function, so no first call below pays a process's one-time costs
+    (modules imported on first use, such as networkx)."""
+    function(lambda x: x + 1.0)(constant([1.0]))
 
 
 def _place(x, dev):
