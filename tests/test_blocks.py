@@ -18,13 +18,14 @@ BIG = config.CPU_FUSE_MIN_ELEMENTS + 1000  # not a multiple of the block: a shor
 
 @contextlib.contextmanager
 def tiny_blocks():
-    """Every elementwise chain fused and run 3 elements at a time (odd boundaries)."""
-    saved = config.CPU_FUSE_MIN_ELEMENTS, config.CPU_BLOCK_ELEMENTS
-    config.CPU_FUSE_MIN_ELEMENTS, config.CPU_BLOCK_ELEMENTS = 2, 3
+    """Every elementwise chain fused and run 12 bytes at a time (3 float32 or 1 float64
+    element: odd boundaries)."""
+    saved = config.CPU_FUSE_MIN_ELEMENTS, config.CPU_BLOCK_BYTES
+    config.CPU_FUSE_MIN_ELEMENTS, config.CPU_BLOCK_BYTES = 2, 12
     try:
         yield
     finally:
-        config.CPU_FUSE_MIN_ELEMENTS, config.CPU_BLOCK_ELEMENTS = saved
+        config.CPU_FUSE_MIN_ELEMENTS, config.CPU_BLOCK_BYTES = saved
 
 
 def chain(x, y, lib):
