@@ -7,9 +7,7 @@ import dataclasses
 
 import numpy as np
 
-from .. import datasets, nn, ops
-from ..constructors import constant
-from ..nn import losses, optimizers
+import ambi as am  # the public API, as a user writes these; am.nn loads when first used
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,16 +48,16 @@ def square_cases(budget):
 
 
 def dummy_model():
-    return nn.Sequential([nn.Flatten(), nn.Dense(256, activation="relu", seed=1),
-                          nn.Dense(256, activation="relu", seed=2),
-                          nn.Dense(10, activation="softmax", seed=3)])
+    return am.nn.Sequential([am.nn.Flatten(), am.nn.Dense(256, activation="relu", seed=1),
+                             am.nn.Dense(256, activation="relu", seed=2),
+                             am.nn.Dense(10, activation="softmax", seed=3)])
 
 
 def model_cases(budget):
     """The article's dummy model (flatten 28x28, 256 relu, 256 relu, 10 softmax)."""
     model = dummy_model()
     x = np.random.default_rng(0).random((budget.batch, 28, 28), dtype=np.float32)
-    model(constant(x))  # creates the weights outside the timing
+    model(am.constant(x))  # creates the weights outside the timing
     weights = [np.asarray(w) for w in model.get_weights()]
     return [Case(f"dummy model, batch {budget.batch}", lambda t: model(t), (x,),
                  lambda a: _numpy_model(a, weights), x.size)]
@@ -87,7 +85,7 @@ def chain_cases(budget):
     cases = []
     for n in budget.chain_sizes:
         x, y = (rng.random(n, dtype=np.float32) for _ in range(2))
-        cases.append(Case("10-op chain", lambda a, b: chain(a, b, ops), (x, y),
+        cases.append(Case("10-op chain", lambda a, b: chain(a, b, am), (x, y),
                           lambda a, b: chain(a, b, np), n))
     return cases
 
@@ -97,7 +95,7 @@ def matmul_cases(budget):
     matrix keeps every power exact and finite (the guide's random matrix overflows)."""
     n, steps = budget.matmul
     x = np.eye(n, dtype=np.float32)[np.random.default_rng(0).permutation(n)]
-    return [Case(f"matmul {n}x{n} x{steps}", lambda a: _power(a, steps, ops.matmul), (x,),
+    return [Case(f"matmul {n}x{n} x{steps}", lambda a: _power(a, steps, am.matmul), (x,),
                  lambda a: _power(a, steps, np.matmul), n * n)]
 
 
@@ -109,15 +107,15 @@ def _power(x, steps, matmul):
 
 def training_cases(budget):
     """One training step (forward, gradients, Adam) of the digits CNN."""
-    (images, labels), _ = datasets.digits()
+    (images, labels), _ = am.datasets.digits()
     x = (images[:budget.cnn_batch, ..., None] / 16).astype(np.float32)
     y = labels[:budget.cnn_batch].astype(np.int64)
-    model = nn.Sequential([nn.Conv2D(16, [3, 3], activation="relu", seed=1),
-                           nn.Conv2D(16, [3, 3], activation="relu", seed=2),
-                           nn.GlobalAveragePooling2D(), nn.Dense(10, seed=3)])
-    model.compile(optimizer=optimizers.Adam(1e-3),
-                  loss=losses.SparseCategoricalCrossentropy(from_logits=True))
-    model(constant(x))
+    model = am.nn.Sequential([am.nn.Conv2D(16, [3, 3], activation="relu", seed=1),
+                              am.nn.Conv2D(16, [3, 3], activation="relu", seed=2),
+                              am.nn.GlobalAveragePooling2D(), am.nn.Dense(10, seed=3)])
+    model.compile(optimizer=am.optimizers.Adam(1e-3),
+                  loss=am.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model(am.constant(x))
     return [Case(f"digits CNN train step, batch {budget.cnn_batch}", model.train_step, (x, y),
                  None, x.size)]
 
