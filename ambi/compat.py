@@ -29,7 +29,7 @@ Choices where TensorFlow 1 differs or ambi cannot follow it:
 """
 import contextlib
 
-import networkx as nx
+from .ir.lazy import nx
 import numpy as np
 
 from . import core, tree

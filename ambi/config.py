@@ -19,6 +19,11 @@ if CL_KERNELS not in ("", "cpu", "gpu"):
     CL_KERNELS = ""
 FOLD_MAX_ELEMENTS = 1 << 20  # constant folding leaves bigger results unfolded
 UNROLL_MAX = 64              # the language unrolls Python-known loops up to this count
+# cpu -O2: elementwise chains of at least CPU_FUSE_MIN_ELEMENTS are fused and run block by
+# block, CPU_BLOCK_BYTES of the widest dtype at a time, so their temporaries stay in cache
+# (16K float32 or 8K float64 elements: a few such temporaries fit a 512 KiB L2).
+CPU_BLOCK_BYTES = 1 << 16
+CPU_FUSE_MIN_ELEMENTS = 1 << 17
 
 _eager_functions = False
 

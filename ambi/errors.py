@@ -3,6 +3,7 @@
 A message prints as ``FILE:LINE:COL: error: message`` followed by the source line and a
 caret, like a compiler. Each class names its anchor in ``docs/errors.md``.
 """
+import functools
 import linecache
 import os
 import sys
@@ -15,11 +16,18 @@ _PKG_DIR = os.path.dirname(os.path.abspath(__file__))
 class SourceLoc:
     """Where the user wrote something: file, 1-based line and column, and that line."""
 
-    __slots__ = ("file", "line", "col", "text")
+    __slots__ = ("file", "line", "col", "_text")
 
     def __init__(self, file, line, col=1, text=None):
         self.file, self.line, self.col = file, line, col
-        self.text = text if text is not None else linecache.getline(file, line).rstrip("\n")
+        self._text = text
+
+    @property
+    def text(self):
+        """The source line, read when first asked for (tracing records a loc per op)."""
+        if self._text is None:
+            self._text = linecache.getline(self.file, self.line).rstrip("\n")
+        return self._text
 
     def __str__(self):
         return f"{self.file}:{self.line}:{self.col}"
@@ -37,6 +45,7 @@ class SourceLoc:
         return [self.file, self.line, self.col]
 
 
+@functools.lru_cache(maxsize=1024)
 def _is_internal(filename):
     return filename.startswith(_PKG_DIR + os.sep)
 
@@ -67,11 +76,16 @@ def user_loc(depth=2):
 
 def _frame_col(frame):
     try:
-        positions = list(frame.f_code.co_positions())
-        col = positions[frame.f_lasti // 2][2]
+        col = _positions(frame.f_code)[frame.f_lasti // 2][2]
         return (col or 0) + 1
     except (IndexError, TypeError, ValueError):
         return 1
+
+
+@functools.lru_cache(maxsize=256)
+def _positions(code):
+    """A code object's positions, listed once: tracing asks for one per op recorded."""
+    return list(code.co_positions())
 
 
 AUTO = object()  # default loc: the user's frame at the moment the error is made

@@ -34,6 +34,7 @@ class OpDef:
         self.variadic, self.vjp, self.cl = variadic, vjp, cl
         self.terminates = terminates  # False: may run forever, so no pass may drop it
         self.dtype_memo = {}  # input dtypes -> output dtype, for param-less ops (eager)
+        self.types_memo = {}  # input TensorTypes -> output types, for param-less ops (tracing)
         self.__doc__ = doc
         self.__name__ = name
 
@@ -82,6 +83,8 @@ class OpDef:
             return True
         if self.random and params.get("seed") is None:
             return True
+        if not self.subgraphs:
+            return False
         return any(g.has_effects() for g in self.subgraph_values(params))
 
     def subgraph_values(self, params):
@@ -89,6 +92,17 @@ class OpDef:
 
     def infer(self, types, params):
         """Input TensorTypes -> tuple of output TensorTypes, or a DTypeError/ShapeError."""
+        if not params:  # most ops: the answer depends on the input types alone
+            key = tuple(types)
+            out = self.types_memo.get(key)
+            if out is None:
+                if len(self.types_memo) > 4096:  # many shapes: start again, stay small
+                    self.types_memo.clear()
+                out = self.types_memo[key] = self._infer(types, params)
+            return out
+        return self._infer(types, params)
+
+    def _infer(self, types, params):
         if self.types_rule is not None:
             return tuple(self.types_rule(types, **params))
         dtype = self.dtype_rule([t.dtype for t in types], **params)

@@ -34,7 +34,7 @@ import json
 import os
 import stat
 
-import networkx as nx
+from .lazy import nx
 import numpy as np
 
 from .. import dtypes as dt
@@ -247,6 +247,7 @@ class _Decoder:
             g.nx.add_node(n, op=op, **attrs)
         for i, (n, (_, _, edges)) in enumerate(zip(ids, nodes)):
             _add_edges(g, n, edges, ids, where / "nodes" / i)
+        g.touch()  # edges went into networkx directly: no cached order or operands
         _set_io(g, obj, ids, where)
         _check_nodes(g, ids, where)
         _finish(g)

@@ -1,5 +1,5 @@
 """verify(graph): the IR's invariants, checked after every pass when checks are on."""
-import networkx as nx
+from .lazy import nx
 
 from ..errors import AmbiError, GraphError
 from .graph import SEQ

@@ -1,4 +1,4 @@
-"""The `ambi` command (SPEC section 9): run, graph, check, exec, devices.
+"""The `ambi` command (SPEC section 9): run, graph, check, exec, devices, bench.
 
 Exit status: 0 success; 1 a runtime error in the user's program (or a mismatch, for
 `check`); 2 a usage or syntax error. Errors print ``FILE:LINE:COL: error: message``,
@@ -12,6 +12,7 @@ import traceback
 import warnings
 
 import ambi as am
+from ambi.bench.cli import add_parser as _bench_parser
 from ambi.devices import report as devices_report
 from ambi.errors import _loc_override
 
@@ -191,6 +192,7 @@ def build_parser():
     d.add_argument("--check", action="store_true",
                    help="run the OpenCL conformance probe again and list every check")
     d.set_defaults(func=cmd_devices)
+    _bench_parser(sub, common)
     return p
 
 

@@ -6,7 +6,7 @@ control-flow subgraph. ``docs/passes.md`` says what each guarantees and refuses.
 from .cse import cse
 from .dce import dce
 from .fold import fold
-from .fuse import fuse
+from .fuse import fuse, fuse_large
 from .manager import fixed_point, run_pass
 from .simplify import simplify
 
@@ -19,7 +19,9 @@ PASSES = {
     "simplify": (simplify, 1),
     # -O2: device rewrites, run once after -O1 reaches its fixed point.
     "fuse": (fuse, 2),  # elementwise chains -> one fused node (one OpenCL kernel)
+    "fuse_large": (fuse_large, 2),  # the same for big tensors only (cpu: run in blocks)
 }
+CPU_REWRITES = ("fuse_large",)  # the numpy cpu device's -O2 rewrites
 
 
 def run(graph, names, dump=False):
@@ -40,15 +42,16 @@ def optimize(graph, level, dump=False, device=None):
     """Optimize ``graph`` in place for ``-O level`` (0, 1 or 2); returns the stats list.
 
     Level 2 adds the rewrites that the target ``device`` asks for (``device.rewrites``):
-    fusion pays off on an OpenCL device, while on the numpy ``cpu`` device it would only
-    add a subgraph call per chain.
+    fusion pays off on an OpenCL device; on the numpy ``cpu`` device (``device`` None or
+    cpu) only for big tensors, whose fused chains the executor runs block by block.
 
     >>> report = am.passes.optimize(graph, 1)
     >>> [r["pass"] for r in report][:4]
     ['dce', 'fold', 'cse', 'simplify']
     """
     exact = [name for name, (_, lvl) in PASSES.items() if lvl == 1]
-    wanted = device.rewrites if device is not None else ()
+    on_cpu = device is None or str(device) == "cpu"
+    wanted = CPU_REWRITES if on_cpu else device.rewrites
     rewrites = [name for name in wanted if PASSES[name][1] <= level]
     report = fixed_point(PASSES, graph, exact, dump) if level >= 1 else []
     return report + [run_pass(PASSES, graph, name, dump) for name in rewrites]

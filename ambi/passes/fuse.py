@@ -7,8 +7,9 @@ union stays convex (no operand from outside depends on the group, which would ma
 cycle). Inputs of any
 shape may broadcast into a group; values used outside it become the node's outputs.
 """
-import networkx as nx
+from ..ir.lazy import nx
 
+from .. import config
 from ..ir.graph import Graph
 from ..ir.ops_ir import ARG
 from ..ir.opdef import REGISTRY
@@ -17,17 +18,31 @@ from .manager import graphs
 BODY = "fused"  # the name of every fused subgraph; the pass never fuses inside one
 
 
-def fuse(graph):
-    """Group elementwise chains into ``fused`` nodes, in ``graph`` and its subgraphs."""
+def fuse(graph, min_size=0):
+    """Group elementwise chains into ``fused`` nodes, in ``graph`` and its subgraphs
+    (only chains of at least ``min_size`` elements)."""
     changed = False
     for g in list(graphs(graph)):
-        if g.name == BODY:
+        if g.name == BODY or not _has_size(g, min_size):
             continue
-        groups = _acyclic(g, _groups(g))
+        groups = [m for m in _groups(g) if g[m[0]]["types"][0].size >= min_size]
+        groups = _acyclic(g, groups)
         for members in groups:
             _replace(g, members)
         changed = changed or bool(groups)
     return changed
+
+
+def fuse_large(graph):
+    """The cpu device's -O2 fusion: only chains of ``config.CPU_FUSE_MIN_ELEMENTS`` or more,
+    which the executor runs block by block (smaller ones would only gain a call)."""
+    return fuse(graph, min_size=config.CPU_FUSE_MIN_ELEMENTS)
+
+
+def _has_size(g, min_size):
+    """Whether any value is that big (a quick no for the usual small graph on cpu)."""
+    return not min_size or any(t.size >= min_size for attrs in g.nx._node.values()
+                               for t in attrs["types"][:1])
 
 
 def _acyclic(g, groups):

@@ -24,8 +24,8 @@ def graphs(graph):
             continue
         seen.add(id(g))
         out.append(g)
-        for n, op in g.nx.nodes(data="op"):
-            if op.subgraphs:
+        for n, attrs in g.nx._node.items():  # networkx's node dict: no view per call
+            if attrs["op"].subgraphs:
                 todo.extend(reversed(g.subgraphs(n)))
     return out
 
