@@ -91,8 +91,9 @@ def report(check=False):
             v, ok = d._verdict, False
         lines += [d.describe(), f"    driver: {v.driver}",
                   f"    probe: {'passed' if v.ok else 'refused'} in {v.seconds:.1f} s"
-                  f"{'' if check else ' (cached; --check runs it again)'}",
+                  f"{'' if d.name in probe.RAN else ' (cached; --check runs it again)'}",
                   f"    kernel parameters: {v.params}" if v.ok else f"    why: {d.refusal()}"]
+        lines += [f"    timed  {label}: {t * 1e3:.2f} ms" for label, t in v.timings.items()]
         if check:
             lines += [f"    {'ok    ' if why is None else 'FAILED'} {label}"
                       f" ({probe.SECONDS.get(label, 0):.1f} s){'' if why is None else ': ' + why}"

@@ -162,6 +162,7 @@ def run(dev, index):
         v.timings = time_variants(index, candidates, width)
         v.params = _choose(candidates, width, v.timings)
     v.seconds = round(time.perf_counter() - t0, 2)
+    RAN.add(dev.name)
     sys.stderr.write(f"validated {dev.name} in {v.seconds:.1f} s: "
                      f"{v.params if v.ok else 'refused'}\n")
     return v
@@ -242,6 +243,7 @@ def run_jobs(index, jobs):
     return results
 
 
+RAN = set()   # names of the devices probed by this process (not read from the cache)
 SECONDS = {}  # check label -> seconds it took in its child, for `ambi devices --check`
 TIMED = {}    # check label -> seconds of its timed workload (the choice of parameters)
 COST = {"elementwise": 5, "reduce": 4, "matmul": 3}  # rough build seconds; others 1
@@ -289,8 +291,9 @@ class _Child:
                 started = msg["start"]
             else:
                 results[msg["done"]] = msg["result"]
-                SECONDS[msg["done"]] = round(msg["seconds"], 2)
-                if msg["timed"] is not None:
+                if msg["timed"] is None:
+                    SECONDS[msg["done"]] = round(msg["seconds"], 2)
+                else:
                     TIMED[msg["done"]] = msg["timed"]
                 started = None
         if died:
