@@ -15,8 +15,6 @@ from ..ir.types import norm_axis
 from . import cl_cache, cl_codegen as cg, cl_kernels as ck, cl_launch as cl
 from .cl_reduce import argreduce_op, reduce_op
 
-MATMUL_ROWS = 8  # rows of C per work-item; columns: the device's vector width (NOTES: 8x16
-                 # was best on PoCL)
 
 
 def run(dev, op, args, params, types):
@@ -176,7 +174,7 @@ def matmul_op(dev, op, args, params, types, spec):
                             [a.buf, b.buf, out.buf, m, n, kk] + cl.pad(list(batch), nb, 1)
                             + sa + sb, (items, items, 1))
             return [out]
-    rows, width = MATMUL_ROWS, dev.params.width or 4
+    rows, width = dev.params.rows, dev.params.width or 4
     ap, mp = _pack(dev, a, "a", rows, m, kk)
     bp, np_ = _pack(dev, b, "b", width, kk, n)
     k = cl.kernel(dev, ("matmul", t.dtype, nb, rows, width),

@@ -12,12 +12,14 @@ the result. No vendor name or device type decides.
   loads and of matmul register blocks; 0 is scalar code only.
 - ``reduce`` (``chunk`` | ``tree``): a work-item per chunk of terms (vector loads when
   they are contiguous), or a work-group per chunk combining as a tree in local memory.
-- ``matmul`` (``blocked`` | ``tiled``): packed panels with an 8 x width register block
-  per work-item, or 64x64 tiles staged in local memory.
+- ``matmul`` (``blocked`` | ``tiled``): packed panels with a ``rows`` x width register
+  block per work-item, or 64x64 tiles staged in local memory.
+- ``rows`` (8, 4): the rows of C each work-item of the blocked matmul keeps.
 """
 from dataclasses import asdict, dataclass, replace
 
 WIDTHS = (16, 8, 4, 0)  # widest first: the probe narrows until one passes
+ROWS = (8, 4)  # blocked matmul register-block rows: both checked, the faster kept
 
 
 @dataclass(frozen=True)
@@ -26,13 +28,14 @@ class KernelParams:
     width: int = 16
     reduce: str = "chunk"
     matmul: str = "blocked"
+    rows: int = 8
 
     def to_json(self):
         return asdict(self)
 
     @classmethod
     def from_json(cls, d):
-        return cls(**{k: d[k] for k in ("grid", "width", "reduce", "matmul")})
+        return cls(**{k: d[k] for k in ("grid", "width", "reduce", "matmul", "rows")})
 
     def with_width(self, width):
         """These parameters at another vector width (blocked matmul needs vectors)."""
@@ -41,7 +44,7 @@ class KernelParams:
 
     def __str__(self):
         return (f"grid={self.grid} width={self.width} reduce={self.reduce} "
-                f"matmul={self.matmul}")
+                f"matmul={self.matmul} rows={self.rows}")
 
 
 CPU_SHAPE = KernelParams()                                  # PoCL's best, measured (NOTES.md)

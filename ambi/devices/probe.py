@@ -17,14 +17,14 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .. import config
 from . import cl_faults
-from .cl_params import CPU_SHAPE, GPU_SHAPE, PRESETS, WIDTHS, KernelParams
+from .cl_params import CPU_SHAPE, GPU_SHAPE, PRESETS, ROWS, WIDTHS, KernelParams
 
-VERSION = 1             # bump when what the probe checks changes
+VERSION = 2             # bump when what the probe checks changes
 CHILD_TIMEOUT = 300     # seconds a child may take before it counts as hung
 FIXED_CHECKS = ("windows", "copies", "random", "fused_reduce")
 ADVICE = ("install another OpenCL runtime: Intel's CPU runtime (`pip install "
@@ -135,7 +135,8 @@ def _label(check, params):
 def width_jobs(width):
     """The checks whose generated code depends on the vector width."""
     p = CPU_SHAPE.with_width(width)
-    return [("elementwise", p), ("reduce", p)] + ([("matmul", p)] if width else [])
+    blocked = [("matmul", replace(p, rows=r)) for r in ROWS] if width else []
+    return [("elementwise", p), ("reduce", p)] + blocked
 
 
 def fixed_jobs():
@@ -171,6 +172,8 @@ def run(dev, index):
 def _variant_job(field_, variant, width):
     """The (check, params) whose timed workload stands for one variant of a parameter."""
     cpu = CPU_SHAPE.with_width(width or 0)
+    if field_ == "rows":
+        return DECIDES[field_], replace(cpu, rows=variant)
     return DECIDES[field_], cpu if getattr(cpu, field_) == variant else GPU_SHAPE
 
 
@@ -204,17 +207,18 @@ def _candidates(results, width):
                               for c in ("reduce", "fused_reduce")) else []
     matmul = ["blocked"] if cpu and width and _passed(results, "matmul", cpu) else []
     matmul += ["tiled"] if _passed(results, "matmul", GPU_SHAPE) else []
+    rows = [r for r in ROWS if cpu and width and _passed(results, "matmul", replace(cpu, rows=r))]
     chosen = {"grid": grid, "reduce": reduce, "matmul": matmul}
     missing = [k for k, v in chosen.items() if not v]
     if not missing:
-        return chosen, ""
+        return {**chosen, "rows": rows or [CPU_SHAPE.rows]}, ""
     failed = [f"{label}: {why}" for label, why in results.items() if why is not None]
     return chosen, ("no variant of its " + ", ".join(missing) + " kernels passed; "
                     + "; ".join(failed[:6]))
 
 
 # the check whose timed workload decides each parameter, per variant
-DECIDES = {"grid": "elementwise", "reduce": "reduce", "matmul": "matmul"}
+DECIDES = {"grid": "elementwise", "reduce": "reduce", "matmul": "matmul", "rows": "matmul"}
 
 
 def _choose(candidates, width, timings):
@@ -227,7 +231,8 @@ def _choose(candidates, width, timings):
         choice[f] = min(timed)[1]
         if preset and getattr(preset, f) in variants:
             choice[f] = getattr(preset, f)
-    return KernelParams(choice["grid"], width or 0, choice["reduce"], choice["matmul"])
+    return KernelParams(choice["grid"], width or 0, choice["reduce"], choice["matmul"],
+                        choice["rows"])
 
 
 def run_jobs(index, jobs):
