@@ -54,6 +54,18 @@ def test_plot_writes_a_png(tmp_path):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_plot_draws_a_graph_that_never_catches_up(tmp_path):
+    pytest.importorskip("matplotlib", reason="--plot needs the optional extra ambi[plot]")
+    from ambi.bench import plot
+    from ambi.bench.measure import BreakEven
+    from ambi.bench.suite import Row
+    slower = BreakEven("w", "cpu", eager_s=1e-6, graph_s=2e-6, first_s=1e-3)
+    assert slower.calls is None
+    png = tmp_path / "never.png"
+    plot.plot([Row("w", "cpu", 5, slower)], png)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_plot_without_matplotlib_says_what_to_install(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
     code, out, err = cli("bench", "--tiny", "--plot", tmp_path / "out.png")

@@ -55,7 +55,7 @@ def _curve_rows(rows):
 
 
 def _cumulative(ax, title, group):
-    last = max(100, *(2 * r.result.calls for r in group if r.result.calls))
+    last = max([100, *(2 * r.result.calls for r in group if r.result.calls)])  # none: never
     calls = sorted({1, last, *(round(last ** (k / 50)) for k in range(51))})
     for r in group:
         b = r.result
