@@ -15,9 +15,15 @@ fetch set with the fast executor, and runs it with the placeholders fed.
 Choices where TensorFlow 1 differs or ambi cannot follow it:
 
 - Effects: **every** effect recorded in the graph so far (``am.print``, variable
-  assignments) runs on each ``Session.run``, in program order, whatever is fetched.
-  TF1 runs only the effects the fetches depend on; ambi keeps one rule for effects
-  in every mode (they always run), which is simpler to reason about.
+  assignments) that can run does run on each ``Session.run``, in program order,
+  whatever is fetched. TF1 runs only the effects the fetches depend on; ambi keeps one
+  rule for effects in every mode (they always run), which is simpler to reason about
+  (``am.print`` returns None, so it could not be fetched anyway).
+- Placeholders: a run demands exactly the placeholders its fetches need, as in TF1. An
+  effect that needs a placeholder the run does not feed (``am.print(x)``,
+  ``v.assign(x)``, directly or through other ops) cannot run and is skipped on that
+  run, as TF1 would not run it for fetches that do not need ``x``; the other effects
+  still run, in order. A fetch that needs an unfed placeholder is an error naming it.
 - Shapes are static: a placeholder's shape must be fully known (no ``None``
   dimensions), because every node's type is fixed when it is recorded.
 - Feeds keep ambi's dtype rule: a numpy array or tensor must have the placeholder's
@@ -37,7 +43,7 @@ from .core import SymbolicTensor
 from .dtypes import as_dtype
 from .errors import AmbiError, ArgumentError, TracingError, user_loc
 from .interp import Compiled
-from .ir.graph import Graph as _IRGraph
+from .ir.graph import SEQ, Graph as _IRGraph
 from .ir.types import TensorType
 from .tracing import GraphTrace, tracing
 
@@ -138,8 +144,9 @@ class Session:
         leaves, treedef = tree.flatten(fetches)
         leaves = [self._resolve(x) for x in leaves]
         values = [(x.node, x.out) for x in leaves if isinstance(x, SymbolicTensor)]
-        compiled, needed = self._plan(tuple(values))
-        outs = iter(compiled(*self._feeds(feed_dict or {}, needed)))
+        fed = self._feeds(feed_dict or {})
+        compiled = self._plan(tuple(values), frozenset(fed))
+        outs = iter(compiled(*[fed.get(n) for n in self.graph.ir.inputs]))
         results = [np.asarray(next(outs)) if isinstance(x, SymbolicTensor) else x
                    for x in leaves]
         results = [x.numpy() if isinstance(x, core._Readable) else x for x in results]
@@ -159,30 +166,23 @@ class Session:
                                 loc=user_loc())
         return x
 
-    def _plan(self, values):
-        """(compiled graph, placeholder nodes it needs), cached per fetches and graph size."""
-        key = (values, len(self.graph.ir))
+    def _plan(self, values, fed):
+        """The compiled graph, cached per fetches, fed placeholders and graph size."""
+        key = (values, fed, len(self.graph.ir))
         if key not in self._plans:
-            self._plans[key] = _compile(self.graph.ir, list(values))
+            self._plans[key] = _compile(self.graph.ir, list(values), fed)
         return self._plans[key]
 
-    def _feeds(self, feed_dict, needed):
-        """One value per placeholder of the graph, in input order (None if not needed)."""
-        ir = self.graph.ir
+    def _feeds(self, feed_dict):
+        """placeholder node -> its fed value (a numpy array of its type)."""
         if not isinstance(feed_dict, dict):
             raise ArgumentError(f"Session.run: feed_dict must be a dict from placeholders to "
                                 f"values, not {type(feed_dict).__name__}", loc=user_loc())
         fed = {}
         for key, value in feed_dict.items():
             n = self._placeholder_node(key)
-            fed[n] = _feed_value(ir[n], value)
-        for n in needed:
-            if n not in fed:
-                node = ir[n]
-                raise ArgumentError(f"Session.run: placeholder {node['name']!r} "
-                                    f"({node['types'][0]}) is needed but not fed; pass "
-                                    f"feed_dict={{{node['name']}: value}}", loc=user_loc())
-        return [fed.get(n) for n in ir.inputs]
+            fed[n] = _feed_value(self.graph.ir[n], value)
+        return fed
 
     def _placeholder_node(self, key):
         x = self.graph.get_tensor_by_name(key) if isinstance(key, str) else key
@@ -195,17 +195,45 @@ class Session:
         return x.node
 
 
-def _compile(source, outputs):
+def _compile(source, outputs, fed):
     """A copy of ``source`` returning ``outputs``, keeping only what they, the effects
-    and the inputs need. Subgraphs are shared with ``source``, never changed."""
-    keep = set(source.inputs) | {n for n, _ in outputs} | set(source.effects())
-    for n in list(keep):
-        keep |= nx.ancestors(source.nx, n)
+    that can run without the unfed placeholders, and the inputs need. Subgraphs are
+    shared with ``source``, never changed."""
+    unfed = [n for n in source.inputs if n not in fed]
+    blocked = _readers(source, unfed)
+    for n, _ in outputs:
+        if n in blocked or n in unfed:
+            _not_fed(source, [u for u in unfed if u == n or n in _readers(source, [u])])
     g = _IRGraph(source.name)
-    g.nx = source.nx.subgraph(keep).copy()
+    g.nx = source.nx.copy()
     g.inputs, g.outputs, g.last_effect = list(source.inputs), outputs, source.last_effect
-    needed = [n for n in g.inputs if g.users(n) or any(v[0] == n for v in outputs)]
-    return Compiled(g), needed
+    for n in source.effects():
+        if n in blocked:
+            g.remove_node(n)  # skipped on this run; the effect chain is spliced around it
+    keep = set(g.inputs) | {n for n, _ in outputs} | set(g.effects())
+    for n in list(keep):
+        keep |= nx.ancestors(g.nx, n)
+    g.nx = g.nx.subgraph(keep).copy()
+    g.touch()
+    return Compiled(g)
+
+
+def _readers(graph, sources):
+    """Nodes that read any of ``sources`` as operands, directly or through other nodes."""
+    seen, todo = set(), list(sources)
+    while todo:
+        for _, v, k in graph.nx.out_edges(todo.pop(), keys=True):
+            if k != SEQ and v not in seen:
+                seen.add(v)
+                todo.append(v)
+    return seen
+
+
+def _not_fed(graph, placeholders):
+    node = graph[placeholders[0]]
+    raise ArgumentError(f"Session.run: placeholder {node['name']!r} ({node['types'][0]}) is "
+                        f"needed by the fetches but not fed; pass "
+                        f"feed_dict={{{node['name']}: value}}", loc=user_loc())
 
 
 def _feed_value(node, value):

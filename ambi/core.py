@@ -165,7 +165,19 @@ def convert_operands(op, operands, convert):
     """Apply ``convert(x, dtype)``; Python values in the same-dtype group adopt its dtype."""
     dtype = group_dtype(op, operands)
     group = range(len(operands)) if op.same_dtype is None else op.same_dtype
-    return [convert(x, dtype if i in group else None) for i, x in enumerate(operands)]
+    try:
+        return [convert(x, dtype if i in group else None) for i, x in enumerate(operands)]
+    except DTypeError as e:
+        raise _naming(op, e) from None
+
+
+def _naming(op, e):
+    """A DTypeError from converting an operand of ``op``, its message led by the op's name
+    as the op's own dtype rules write it (``add: operands have different dtypes...``)."""
+    if not e.message.startswith(f"{op.name}: "):
+        e.message = f"{op.name}: {e.message}"
+        e.args = (e.message,)
+    return e
 
 
 def executing_eagerly():
@@ -189,7 +201,10 @@ def eager_process(op, operands, params, scope=None):
             if isinstance(x, EagerTensor):  # lives on another device: it runs the op there
                 return x.device.eager_process(op, operands, params)
             in_group = op.same_dtype is None or i in op.same_dtype
-            x = to_eager(x, group_dtype(op, operands) if in_group else None)
+            try:
+                x = to_eager(x, group_dtype(op, operands) if in_group else None)
+            except DTypeError as e:
+                raise _naming(op, e) from None
         vals.append(x._value)
         dts.append(x.dtype)
     # Hot path: a param-less op reads its memoized dtype here, saving a call (~7% of an add).

@@ -99,6 +99,16 @@ def test_graph_unknown_pass_or_function_is_a_usage_error():
     assert code == 2 and "is not a @graph fn" in err
 
 
+def test_graph_pipeline_prunes_conds_on_constants():
+    """fizzbuzz's loop is unrolled at trace time, so every `if` is on a constant: -O2 and
+    `--passes fold,cse` leave the fifteen prints and no cond (1,973 lines before)."""
+    for flags in (["-O", "2"], ["--passes", "fold,cse", "--dump"]):
+        code, out, _ = cli("graph", EXAMPLES / "fizzbuzz.ambi", *flags)
+        final = out[out.rindex("graph script()"):]
+        assert code == 0 and "cond(" not in final and final.count("print(") == 16
+    assert len(out.splitlines()) < 1000
+
+
 def test_graph_pipeline_folds_constants():
     code, out, _ = cli("graph", EXAMPLES / "arith.ambi", "-O", "2")
     assert code == 0 and "matmul" not in out  # folded into a constant

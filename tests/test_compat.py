@@ -143,8 +143,32 @@ def test_every_effect_runs_on_every_run(capsys):
     assert capsys.readouterr().out == "before [0. 0.]\nafter [1. 2.]\n" \
                                       "before [1. 2.]\nafter [2. 3.]\n"
     np.testing.assert_array_equal(v.numpy(), [2.0, 3.0])
-    with pytest.raises(ArgumentError, match="'x'"):  # the effects need x
-        sess.run(None)
+    assert sess.run(None) is None   # x is not fed: assign_add(x) is skipped, the prints run
+    assert capsys.readouterr().out == "before [2. 3.]\nafter [2. 3.]\n"
+
+
+def test_a_run_demands_only_the_placeholders_its_fetches_need(capsys):
+    """am.print(x) of a placeholder made every run demand x; now a run that does not feed
+    x skips the effects that need it (TF1 runs them only for fetches that need x)."""
+    g = am.compat.Graph()
+    with g.as_default():
+        x = am.compat.placeholder(am.float32, [2], name="x")
+        z = am.compat.placeholder(am.float32, [2], name="z")
+        v = am.Variable([0.0, 0.0], name="acc")
+        am.print("x is", x)
+        v.assign_add(am.cond(am.reduce_sum(x) > 0.0, lambda: x, lambda: -x))
+        am.print("acc is", v)
+        y = z * 3.0
+    sess = am.compat.Session(g)
+    np.testing.assert_array_equal(sess.run(y, {z: [1.0, 2.0]}), [3.0, 6.0])
+    assert capsys.readouterr().out == "acc is [0. 0.]\n"
+    sess.run(y, {z: [1.0, 2.0], x: [-1.0, -2.0]})
+    assert capsys.readouterr().out == "x is [-1. -2.]\nacc is [1. 2.]\n"
+    with pytest.raises(ArgumentError, match=r"placeholder 'z' \(float32\[2\]\) is needed by "
+                                            r"the fetches but not fed; pass feed_dict=\{z: "):
+        sess.run([y, v], {x: [1.0, 1.0]})
+    with pytest.raises(ArgumentError, match="placeholder 'x'"):
+        sess.run(x)
 
 
 def test_control_flow_and_functions_record_into_the_graph():

@@ -1,6 +1,7 @@
 """Issue 13's remaining reproducers from porting TensorFlow's eager guide: TensorSpec,
 custom_gradient (non-tensor arguments, second derivatives through closures), identity
-and the clip composites, argmax/argmin defaults, strategies, exit codes."""
+and the clip composites, argmax/argmin defaults, strategies, exit codes, and dtype
+errors that name the op and suggest the cast that works."""
 import subprocess
 import sys
 
@@ -122,3 +123,29 @@ def test_a_missing_file_is_a_usage_error_for_run_and_exec():
                              capture_output=True, text=True)
         assert out.returncode == 2, (cmd, out.stderr)
         assert "cannot read /no/such/file" in out.stderr
+
+
+# -- dtype errors: the op, and a cast that would work -------------------------------------
+@pytest.mark.parametrize("mode", ["eager", "graph"])
+def test_a_float64_array_plus_a_float32_tensor_names_the_op(mode):
+    def f(x):
+        return x + np.array([1.0, 2.0])
+    f = am.function(f) if mode == "graph" else f
+    with pytest.raises(am.errors.DTypeError, match=r"error: add: operands have different "
+                                                   r"dtypes float32 and float64"):
+        f(am.constant([1.0, 2.0]))
+    with pytest.raises(am.errors.DTypeError, match=r"error: multiply: operands have"):
+        np.array([1.0]) * am.constant([1.0])
+
+
+@pytest.mark.parametrize("layer", [lambda: am.nn.Dense(3), lambda: am.nn.Conv2D(2, 1),
+                                   lambda: am.nn.Dense(3, dtype="float64")])
+def test_a_layer_given_ints_suggests_a_cast_to_its_float_dtype(layer):
+    layer = layer()
+    x = am.ones([1, 2, 2, 2], am.int32)
+    want = layer.dtype.name
+    with pytest.raises(am.errors.DTypeError) as e:
+        layer(x)
+    assert f"the input is int32, but the layer computes in {want}" in str(e.value)
+    assert f"am.cast(x, am.{want})" in str(e.value) and "am.int32" not in str(e.value)
+    assert layer(am.cast(x, layer.dtype)).dtype == layer.dtype   # the hint works

@@ -11,12 +11,27 @@ DTYPES = ("float32", "float64", "int32", "int64", "bool")
 
 def script_print(*values):
     """`print(x, "text", y)`: ``am.print``, so it prints at run time in every mode.
-    A tuple (several return values, ``grad``'s result) prints as its elements."""
-    values = [x for v in values for x in (v if isinstance(v, tuple) else (v,))]
+    A tuple (several return values, ``grad``'s result) and a list holding tensors or
+    strings print as their elements; a list of numbers prints as one tensor."""
+    values = [x for v in values for x in _items(v)]
     for v in values:
         if not isinstance(v, (str, am.Tensor, am.Variable, bool, int, float, list)):
             raise ScriptError(f"print() cannot print {describe(v)}")
     return am.print(*[operand(v, None) for v in values])
+
+
+def _items(v):
+    """The values that print shows for ``v``, in order."""
+    if isinstance(v, tuple) or isinstance(v, list) and not _numbers(v):
+        return [x for e in v for x in _items(e)]
+    return [v]
+
+
+def _numbers(v):
+    """v is a number or a (nested) list of numbers: a tensor literal."""
+    if isinstance(v, list):
+        return all(_numbers(x) for x in v)
+    return isinstance(v, (bool, int, float))
 
 
 def builtins():

@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import ops
 from ..constructors import constant, convert_to_tensor, zeros_like
-from ..errors import ArgumentError
+from ..errors import ArgumentError, DTypeError
 from ..variables import Variable
 from .module import Layer
 
@@ -26,6 +26,17 @@ def get_activation(activation):
         raise ArgumentError(f"unknown activation {activation!r}; use an op name such as "
                             "'relu' or a callable")
     return fn
+
+
+def _float_input(layer, x):
+    """x as a tensor; an int or bool input is refused with a hint that casts it to the
+    layer's float dtype (float inputs were cast already, as Keras autocasts)."""
+    x = convert_to_tensor(x)
+    if not x.dtype.is_float:
+        want = layer.dtype.name
+        raise DTypeError(f"{layer.name}: the input is {x.dtype.name}, but the layer computes "
+                         f"in {want}; convert the input with am.cast(x, am.{want})")
+    return x
 
 
 def _padding(padding):
@@ -66,7 +77,7 @@ class Dense(Layer):
             self.bias = self.add_weight("bias", (self.units,))
 
     def call(self, x):
-        y = ops.matmul(convert_to_tensor(x), self.kernel)
+        y = ops.matmul(_float_input(self, x), self.kernel)
         if self.use_bias:
             y = y + self.bias
         return self.activation(y) if self.activation else y
@@ -101,7 +112,7 @@ class Conv2D(Layer):
             self.bias = self.add_weight("bias", (self.filters,))
 
     def call(self, x):
-        y = ops.conv2d(convert_to_tensor(x), self.kernel, strides=self.strides,
+        y = ops.conv2d(_float_input(self, x), self.kernel, strides=self.strides,
                        padding=self.padding)
         if self.use_bias:
             y = y + self.bias

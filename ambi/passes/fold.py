@@ -1,10 +1,11 @@
 """Constant folding: a node whose operands are all constants becomes a constant.
 
 The value comes from the very kernel the reference interpreter calls (``run_node``),
-so a folded graph computes exactly what the unfolded one would. Refused: effects
+so a folded graph computes exactly what the unfolded one would. A ``cond`` whose
+predicate is a constant becomes its taken branch, inlined and folded in turn (its
+effects keep the cond's place in the effect chain). Refused: effects
 (which includes random draws without a seed; seeded draws are pure and fold), ops
-marked ``foldable=False``, control flow (a loop may not end; a ``cond`` on a constant
-is inlined by ``simplify`` instead), results with more than
+marked ``foldable=False``, loops (a loop may not end), results with more than
 ``ambi.config.FOLD_MAX_ELEMENTS`` elements, and kernels that raise, so the error
 still happens at run time, at the user's line.
 """
@@ -13,33 +14,46 @@ import numpy as np
 from .. import config, dtypes as dt
 from ..interp.interpreter import interpret, run_node
 from ..ir.ops_ir import CONST
+from ..ops import control
 from .manager import graphs
+from .simplify import Site, cond_constant
 
 
 def fold(graph):
-    """Replace every foldable node whose operands are all constants by a ``const``.
+    """Replace every foldable node whose operands are all constants by a ``const``, and
+    every ``cond`` on a constant predicate by its taken branch.
 
     >>> am.passes.run(graph, ["fold", "dce"])   # x + 2*3  ->  x + 6
     """
     changed = False
     for g in graphs(graph):
         for n in list(g.order()):
-            changed |= _fold_node(g, n)
+            changed |= n in g and _fold_node(g, n) is not None
     return changed
 
 
 def _fold_node(graph, n):
+    """Fold n: returns the values that replaced it, or None (n stays)."""
+    outs = _folded(graph, n)
+    if outs is not None:
+        for i, v in enumerate(outs):
+            graph.replace_uses((n, i), v)
+        graph.remove_node(n)
+    return outs
+
+
+def _folded(graph, n):
+    """The values that stand for n (constants, or a branch's outputs), or None."""
+    node = graph[n]
+    if node["op"] is control.cond:  # each node the branch adds is folded as it comes
+        return cond_constant(Site(graph, n, _fold_node), *graph.operands(n))
     if not _foldable(graph, n):
-        return False
+        return None
     values = _evaluate(graph, n, [graph[u]["params"]["value"] for u, _ in graph.operands(n)])
     if values is None:
-        return False
-    node = graph[n]
-    for i, value in enumerate(values):
-        c = graph.add_node(CONST, [], {"value": value}, (node["types"][i],), node["locs"])
-        graph.replace_uses((n, i), (c, 0))
-    graph.remove_node(n)
-    return True
+        return None
+    return [(graph.add_node(CONST, [], {"value": v}, (t,), node["locs"]), 0)
+            for v, t in zip(values, node["types"])]
 
 
 def _foldable(graph, n):

@@ -10,8 +10,11 @@ Refused, because they change some result: ``x*0 -> 0`` (inf*0 and nan*0 are nan)
 ``x-x -> 0`` (inf-inf is nan), ``x+0 -> x`` (-0.0 + 0.0 is +0.0), ``x/c -> x*(1/c)``
 (1/c rounds), and reassociation of ``+`` and ``*`` (rounding depends on the order).
 """
+import contextlib
+
 import numpy as np
 
+from ..ir.graph import SEQ
 from ..ir.ops_ir import ARG, CONST
 from ..ops import control, elementwise as ew, shape as sh
 from .manager import graphs
@@ -32,8 +35,9 @@ def simplify(graph):
 
 def _rewrite(graph, n):
     """Replace n by the first rule's result that keeps its types; returns that or None."""
-    rules = _BY_OP.get(graph[n]["op"])
-    if not rules or graph.is_effect(n):
+    op = graph[n]["op"]
+    rules = _BY_OP.get(op)
+    if not rules or graph.is_effect(n) and op is not control.cond:  # a cond keeps effect order
         return None
     site = Site(graph, n)
     for rule in rules:
@@ -56,8 +60,9 @@ def _replace(graph, n, outs):
 class Site:
     """The node being rewritten, with helpers that read the producers of its operands."""
 
-    def __init__(self, graph, n):
+    def __init__(self, graph, n, rewrite=None):
         node = graph[n]
+        self.rewrite = rewrite or _rewrite  # applied to each node the site adds
         self.graph, self.n, self.op, self.params = graph, n, node["op"], node["params"]
         self.types, self.locs = node["types"], node["locs"]
         self.type = self.types[0] if self.types else None
@@ -96,19 +101,41 @@ class Site:
         return self._add(op, operands, params, types, self.locs)[0]
 
     def inline(self, sub, inputs):
-        """Copy subgraph ``sub`` here, its inputs bound to ``inputs``; returns its outputs."""
+        """Copy subgraph ``sub`` here, its inputs bound to ``inputs``; returns its outputs.
+
+        Its effects, in their order, take this node's place in the effect chain.
+        """
         env = {(a, 0): v for a, v in zip(sub.inputs, inputs)}
-        for m in sub.order():
-            node = sub[m]
-            if node["op"] is not ARG:
-                outs = self._add(node["op"], [env[v] for v in sub.operands(m)],
-                                 node["params"], node["types"], node["locs"])
-                env.update(((m, i), v) for i, v in enumerate(outs))
+        with _chained_after(self.graph, self.n):
+            for m in sub.order():
+                node = sub[m]
+                if node["op"] is not ARG:
+                    outs = self._add(node["op"], [env[v] for v in sub.operands(m)],
+                                     node["params"], node["types"], node["locs"])
+                    env.update(((m, i), v) for i, v in enumerate(outs))
         return [env[v] for v in sub.outputs]
 
     def _add(self, op, operands, params, types, locs):
         m = self.graph.add_node(op, operands, params, types, locs)
-        return _rewrite(self.graph, m) or [(m, i) for i in range(len(types))]
+        return self.rewrite(self.graph, m) or [(m, i) for i in range(len(types))]
+
+
+@contextlib.contextmanager
+def _chained_after(graph, n):
+    """Effects added inside the block follow effect ``n`` and precede n's successors."""
+    if not graph.is_effect(n):
+        yield
+        return
+    after = [v for _, v, k in graph.nx.out_edges(n, keys=True) if k == SEQ]
+    end, graph.last_effect = graph.last_effect, n
+    try:
+        yield
+    finally:
+        last = graph.last_effect
+        for v in after if last != n else ():
+            graph.nx.add_edge(last, v, key=SEQ)
+        graph.touch()
+        graph.last_effect = last if end == n else end
 
 
 def _same(s, x, y):
@@ -162,9 +189,11 @@ def _abs_negative(s, x):
     return None if inner is None else s.emit(ew.abs, inner)
 
 
-def _cond_constant(s, pred, *args):
+def cond_constant(s, pred, *args):
+    """cond(true, t, f) -> t, cond(false, t, f) -> f: the taken branch, inlined; its
+    effects keep the cond's place in the effect chain."""
     p = s.const(pred)
-    if p is None or s.graph.is_effect(s.n):  # a branch with effects keeps its place
+    if p is None:
         return None
     k = s.params["n_true"]
     if bool(p):
@@ -201,7 +230,7 @@ RULES = [
     (sh.cast, _cast_roundtrip),                      # cast(cast(x, wider), x.dtype) -> x
     (sh.broadcast_to, lambda s, x: x if s.keeps(x) else None),       # broadcast_to(x, x.shape) -> x
     (sh.broadcast_to, _broadcast_broadcast),         # bcast(bcast(x, s), t) -> bcast(x, t)
-    (control.cond, _cond_constant),                  # cond(true, t, f) -> t; (false, ..) -> f
+    (control.cond, cond_constant),                   # cond(true, t, f) -> t; (false, ..) -> f
 ]
 
 _BY_OP = {}

@@ -177,3 +177,16 @@ def test_early_return_on_a_tensor_condition():
     assert same_everywhere(text) == "big enough 5.0\n2.0 5.0 0.0\n"
     ops = graph_ops("fn f(x) { if x < 0.0 { return -x }\n return x }\nprint(f(sum([1.0])))")
     assert ops.count("cond") == 1
+
+
+def test_print_of_a_list_of_differently_shaped_gradients_prints_each():
+    """A list holding tensors (or strings) prints as its elements, like a tuple; a list of
+    numbers is one tensor. Stacking the gradients here used to fail in `stack`."""
+    text = "var w = [1.0, 2.0]\nvar b = [[1.0, 2.0], [3.0, 4.0]]\n" \
+           "fn f(x) { return sum(w * x) + sum(b * b) }\n" \
+           "let gs = grad(f, wrt=[w, b])([3.0, 4.0])\nprint(\"grads:\", gs)\n" \
+           "print([w, ones([1])], [1, 2.5], [\"a\", [2, 3]])\n" \
+           "@graph fn g(x) {\n  print([x, x * ones([2, 2])])\n  return x\n}\ng(ones([2]))"
+    assert same_everywhere(text) == (
+        "grads: [3. 4.] [[2. 4.]\n [6. 8.]]\n[1. 2.] [1.] [1.  2.5] a [2 3]\n"
+        "[1. 1.] [[1. 1.]\n [1. 1.]]\n")

@@ -66,6 +66,19 @@ def effect_signature(graph):
     return sig
 
 
+def effects_kept(before, after):
+    """``after`` is the effect signature ``before`` with some ``cond`` entries replaced,
+    in place, by the effects of one of their branches (a cond on a constant, inlined)."""
+    if not before:
+        return not after
+    head, rest = before[0], before[1:]
+    if after and after[0][:3] == head[:3] and len(after[0][3]) == len(head[3]) \
+            and all(effects_kept(b, a) for b, a in zip(head[3], after[0][3])) \
+            and effects_kept(rest, after[1:]):
+        return True
+    return head[0] == "cond" and any(effects_kept(list(b) + rest, after) for b in head[3])
+
+
 def run_graph(graph, args, variables=()):
     """Interpret ``graph`` from the variables' starting values: (outputs, stdout, vars)."""
     for v, start in variables:

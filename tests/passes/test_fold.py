@@ -87,13 +87,41 @@ def test_seeded_random_draws_fold_to_the_same_numbers():
     np.testing.assert_array_equal(consts(g)[0], am.random.normal([3], seed=7).numpy())
 
 
-def test_control_flow_is_not_folded():
+def test_loops_are_not_folded():
     def f(x):
         i = am.while_loop(lambda i: i < 3, lambda i: i + 1, [am.constant(0)])[0]
         return x + am.cast(i, am.float32)
     g = trace(f, X)
     run(g, ["fold"])
     assert "while" in ops(g)
+
+
+def fizzbuzz(n):
+    """The language's fizzbuzz body: nested conds, each with prints, on a constant."""
+    def say(*what):
+        return lambda: am.print(*what)
+    am.cond((n % 3 == 0) & (n % 5 == 0), say("FizzBuzz"),
+            lambda: am.cond(n % 3 == 0, say("Fizz"),
+                            lambda: am.cond(n % 5 == 0, say("Buzz"), say(n))))
+
+
+def test_a_cond_on_a_constant_becomes_its_branch_with_its_prints_in_order():
+    def f(x):
+        for i in range(1, 16):
+            fizzbuzz(am.constant(i))
+        return x
+    g = trace(f, X)
+    expected = run_graph(g, [X])[1]
+    assert expected.split()[:5] == ["1", "2", "Fizz", "4", "Buzz"]
+    assert run(g, ["fold"])[0]["changed"]
+    assert "cond" not in ops(g) and ops(g).count("print") == 15   # nested conds too
+    assert run_graph(g, [X])[1] == expected
+
+
+def test_a_cond_on_an_input_is_not_folded():
+    g = trace(lambda x, n: fizzbuzz(n) or x, X, np.array(3, np.int32))
+    run(g, ["fold"])
+    assert ops(g).count("cond") == 1
 
 
 def test_folding_inside_branches():

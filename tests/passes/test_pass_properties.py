@@ -2,7 +2,8 @@
 
 - -O0, -O1 and -O2 (and eager) give the same outputs, prints and variable values;
 - any sequence of passes keeps the verifier happy, the values, and the effects (their
-  number, kind and order); every pass is idempotent: run again at once, it changes
+  number, kind and order; a cond on a constant gives way to its taken branch's effects,
+  in place); every pass is idempotent: run again at once, it changes
   nothing.
 """
 from hypothesis import given, strategies as st
@@ -10,7 +11,8 @@ from hypothesis import given, strategies as st
 import ambi as am
 from ambi.ir.verify import verify
 from ambi.passes import PASSES, optimize, run
-from passes_helpers import assert_same_run, canon, cases, effect_signature, run_graph, trace
+from passes_helpers import (assert_same_run, canon, cases, effect_signature, effects_kept,
+                            run_graph, trace)
 
 NAMES = st.sampled_from(list(PASSES))
 
@@ -29,7 +31,7 @@ def test_any_sequence_of_passes_keeps_values_effects_and_is_idempotent(p, names)
     for name in names:
         run(g, [name])
         verify(g, after=name)
-        assert effect_signature(g) == effects, name
+        assert effects_kept(effects, effect_signature(g)), name
         before = canon(g)
         assert not run(g, [name])[0]["changed"], f"{name} is not idempotent"
         assert canon(g) == before, name
@@ -45,7 +47,7 @@ def test_the_optimized_graph_is_a_fixed_point_of_every_pass(p):
     g = trace(p.fn, *p.args)
     effects = effect_signature(g)
     optimize(g, 2, device=FUSING)
-    assert effect_signature(g) == effects
+    assert effects_kept(effects, effect_signature(g))
     before = canon(g)
     assert not any(r["changed"] for r in run(g, list(PASSES)))
     assert canon(g) == before

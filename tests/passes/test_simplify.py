@@ -112,16 +112,29 @@ def test_cond_on_a_constant_is_inlined():
     assert canon(g) == canon(trace(lambda x: x * 3.0, X))
 
 
-def test_cond_with_effects_is_never_inlined():
+def test_cond_with_effects_on_a_constant_is_inlined_in_effect_order():
     def f(x):
         def loud():
             am.print("taken")
             return x
-        return am.cond(am.constant(2.0) > 1.0, loud, lambda: x)
+        am.print("before")
+        y = am.cond(am.constant(2.0) > 1.0, loud, lambda: x)
+        am.print("after")
+        return y
     g = trace(f, X)
     run(g, ["fold", "simplify", "dce"])
+    assert "cond" not in compute_nodes(g)
+    assert [g[n]["params"]["template"] for n in g.effects()] == [
+        ("before",), ("taken",), ("after",)]
+    assert run_graph(g, [X])[1] == "before\ntaken\nafter\n"
+
+
+def test_cond_on_a_value_computed_at_run_time_stays():
+    def f(x):
+        return am.cond(am.reduce_sum(x) > 0.0, lambda: x * 2.0, lambda: x)
+    g = trace(f, np.ones(3, np.float32))
+    run(g, ["fold", "simplify", "dce"])
     assert "cond" in compute_nodes(g)
-    assert run_graph(g, [X])[1] == "taken\n"
 
 
 def test_rules_apply_inside_subgraphs():
