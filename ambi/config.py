@@ -24,6 +24,7 @@ UNROLL_MAX = 64              # the language unrolls Python-known loops up to thi
 # (16K float32 or 8K float64 elements: a few such temporaries fit a 512 KiB L2).
 CPU_BLOCK_BYTES = 1 << 16
 CPU_FUSE_MIN_ELEMENTS = 1 << 17
+CPU_FUSE_MIN_OPS = 6
 
 _eager_functions = False
 

@@ -20,12 +20,12 @@ BIG = config.CPU_FUSE_MIN_ELEMENTS + 1000  # not a multiple of the block: a shor
 def tiny_blocks():
     """Every elementwise chain fused and run 12 bytes at a time (3 float32 or 1 float64
     element: odd boundaries)."""
-    saved = config.CPU_FUSE_MIN_ELEMENTS, config.CPU_BLOCK_BYTES
-    config.CPU_FUSE_MIN_ELEMENTS, config.CPU_BLOCK_BYTES = 2, 12
+    saved = config.CPU_FUSE_MIN_ELEMENTS, config.CPU_FUSE_MIN_OPS, config.CPU_BLOCK_BYTES
+    config.CPU_FUSE_MIN_ELEMENTS, config.CPU_FUSE_MIN_OPS, config.CPU_BLOCK_BYTES = 2, 2, 12
     try:
         yield
     finally:
-        config.CPU_FUSE_MIN_ELEMENTS, config.CPU_BLOCK_BYTES = saved
+        config.CPU_FUSE_MIN_ELEMENTS, config.CPU_FUSE_MIN_OPS, config.CPU_BLOCK_BYTES = saved
 
 
 def chain(x, y, lib):
@@ -109,10 +109,12 @@ def test_broadcast_chains_in_tiny_blocks_agree_in_every_mode(pair, level):
 @pytest.mark.parametrize("shape", [(BIG,), (3, BIG // 3 + 1)])
 def test_blocked_outputs_have_the_graph_types(shape):
     x = am.constant(np.linspace(-2, 2, int(np.prod(shape)), dtype=np.float64).reshape(shape))
-    f = am.function(lambda a: am.floor(a * 3.0) + am.abs(a))
+    chain = lambda a: am.floor(am.tanh(am.sin(a * 3.0) - 1.0) * 4.0) + am.abs(a)  # noqa: E731
+    f = am.function(chain)
+    assert "fused" in f.get_concrete_function(x).graph.pretty()  # seven ops: run in blocks
     got = f(x)
     assert got.dtype == am.float64 and got.shape == shape
-    assert np.array_equal(got.numpy(), (am.floor(x * 3.0) + am.abs(x)).numpy())
+    assert np.array_equal(got.numpy(), chain(x).numpy())
 
 
 def test_tiny_blocks_do_run_block_by_block(monkeypatch):

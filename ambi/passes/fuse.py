@@ -18,14 +18,15 @@ from .manager import graphs
 BODY = "fused"  # the name of every fused subgraph; the pass never fuses inside one
 
 
-def fuse(graph, min_size=0):
+def fuse(graph, min_size=0, min_ops=2):
     """Group elementwise chains into ``fused`` nodes, in ``graph`` and its subgraphs
-    (only chains of at least ``min_size`` elements)."""
+    (only chains of at least ``min_size`` elements and ``min_ops`` ops)."""
     changed = False
     for g in list(graphs(graph)):
         if g.name == BODY or not _has_size(g, min_size):
             continue
-        groups = [m for m in _groups(g) if g[m[0]]["types"][0].size >= min_size]
+        groups = [m for m in _groups(g)
+                  if g[m[0]]["types"][0].size >= min_size and len(m) >= min_ops]
         groups = _acyclic(g, groups)
         for members in groups:
             _replace(g, members)
@@ -34,9 +35,12 @@ def fuse(graph, min_size=0):
 
 
 def fuse_large(graph):
-    """The cpu device's -O2 fusion: only chains of ``config.CPU_FUSE_MIN_ELEMENTS`` or more,
-    which the executor runs block by block (smaller ones would only gain a call)."""
-    return fuse(graph, min_size=config.CPU_FUSE_MIN_ELEMENTS)
+    """The cpu device's -O2 fusion: only chains of ``config.CPU_FUSE_MIN_ELEMENTS`` or more
+    elements and ``config.CPU_FUSE_MIN_OPS`` or more ops, which the executor runs block by
+    block (smaller ones would only gain a call, shorter ones have few temporaries to keep
+    in cache and pay the blocks' Python: with Adam's 3-5-op updates of a 784x256 kernel
+    blocked, the MLP train step took 1.31-1.37x numpy's time, 1.17-1.21x unblocked)."""
+    return fuse(graph, min_size=config.CPU_FUSE_MIN_ELEMENTS, min_ops=config.CPU_FUSE_MIN_OPS)
 
 
 def _has_size(g, min_size):
