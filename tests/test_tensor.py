@@ -227,3 +227,15 @@ def test_symbolic_repr():
     f(am.constant(np.ones(5, np.float32)))
     assert seen == ['ambi.Tensor("pow:0", shape=(5,), dtype=float32)',
                     'ambi.Tensor("exp:0", shape=(5,), dtype=float32)']
+
+
+def test_literals_converted_once_keep_their_sign_and_dtype():
+    """Eager ops convert a Python literal once per (value, dtype); the memo must not mix
+    0.0 with -0.0 (equal under ==), ints with floats, or one dtype with another."""
+    f32, f64, i32 = am.constant([1.0]), am.constant(np.array([1.0])), am.constant([1])
+    for _ in range(2):
+        assert np.signbit((f32 * 0.0).numpy()[0]) == np.False_
+        assert np.signbit((f32 * -0.0).numpy()[0]) == np.True_
+        assert (f64 + 2).dtype == am.float64 and (f32 + 2).dtype == am.float32
+        assert (i32 + 2).dtype == am.int32 and (i32 + 2).numpy().tolist() == [3]
+        assert np.isnan((f32 * float("nan")).numpy()[0])
