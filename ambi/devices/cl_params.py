@@ -1,7 +1,7 @@
 """How a device's OpenCL kernels are shaped: the parameters the conformance probe chooses.
 
 Each field picks a variant of one part of the generated code. The probe
-(``cl_probe``) runs every variant on small inputs with known answers, keeps those that
+(``probe``) runs every variant on small inputs with known answers, keeps those that
 pass, times the survivors and records the fastest per field; ``CLDevice.params`` holds
 the result. No vendor name or device type decides.
 
