@@ -148,6 +148,28 @@ class Graph:
         self.nx.remove_node(n)
         self._changed()
 
+    def unchain_pure(self):
+        """Splice out of the effect chain the control-flow nodes that no longer have
+        effects (a pass removed the last effect of their subgraphs); True if any."""
+        pure = [n for n, attrs in self.nx._node.items() if attrs["op"].subgraphs
+                and not self.is_effect(n) and (self.last_effect == n or any(
+                    k == SEQ for *_, k in self.nx.in_edges(n, keys=True)) or any(
+                    k == SEQ for *_, k in self.nx.out_edges(n, keys=True)))]
+        for n in pure:
+            preds = [u for u, _, k in self.nx.in_edges(n, keys=True) if k == SEQ]
+            succs = [v for _, v, k in self.nx.out_edges(n, keys=True) if k == SEQ]
+            for u in preds:
+                self.nx.remove_edge(u, n, key=SEQ)
+                for v in succs:
+                    self.nx.add_edge(u, v, key=SEQ)
+            for v in succs:
+                self.nx.remove_edge(n, v, key=SEQ)
+            if self.last_effect == n:
+                self.last_effect = preds[0] if preds else None
+        if pure:
+            self._changed()
+        return bool(pure)
+
     def touch(self):
         """Say the networkx graph was edited directly: cached order and operands go."""
         self._changed()

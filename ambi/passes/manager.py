@@ -41,6 +41,9 @@ def run_pass(table, graph, name, dump=False, round_=1):
         raise ArgumentError(f"unknown pass {name!r}; the passes are: {', '.join(table)}")
     before, t0 = size(graph), time.perf_counter()
     changed = bool(table[name][0](graph))
+    if changed:  # a subgraph that lost its last effect takes its node out of the chain
+        for g in reversed(graphs(graph)):  # innermost first
+            g.unchain_pure()
     seconds = time.perf_counter() - t0
     if config.CHECKS:
         verify(graph, after=name)

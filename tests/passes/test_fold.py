@@ -166,3 +166,24 @@ def test_folding_calls_the_very_kernel_the_interpreter_calls(monkeypatch):
     g = trace(lambda x: x + am.constant(2.0) * am.constant(3.0), X)
     run(g, ["fold"])
     assert [tuple(map(float, a)) for a in calls] == [(2.0, 3.0)]
+
+
+def test_a_loop_whose_only_effect_folds_away_leaves_the_effect_chain():
+    """A constant-false `if` holding the loop body's only print folds away; the `while`
+    is then pure and the passes splice it out of the outer effect chain (found by the CI
+    profile's random programs: "the effect chain is broken")."""
+    def f(x):
+        am.print("before", x)
+
+        def body(k):
+            am.cond(am.constant(False), lambda: am.print("never", x), lambda: None)
+            return (k + 1.0,)
+
+        k = am.while_loop(lambda k: k < 2.0, body, (am.constant(0.0),))
+        am.print("after", x)
+        return k
+
+    g = trace(f, X)
+    run(g, ["fold", "dce"])  # the pass manager verifies the graph after each pass
+    prints = [n for n in g.order() if g[n]["op"].name == "print"]
+    assert len(prints) == 2 and g.nx.has_edge(prints[0], prints[1], key="seq")
