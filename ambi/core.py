@@ -4,6 +4,8 @@
 the numpy kernel now; a ``GraphTrace`` (``am.function`` is tracing) records a node.
 Composite ops (``op.decompose``) expand into primitives first, in every mode.
 """
+import math
+
 import numpy as np
 
 from . import devices, dtypes as dt
@@ -224,19 +226,20 @@ def _literal(op, x, dtype):
     """An operand as an EagerTensor; Python int and float literals are converted once per
     (value, dtype) (a third of an eager ``x ** 2`` went into converting the 2). Zero
     (whose sign ``==`` ignores) and non-finite floats are not memoized."""
-    key = (type(x), x, dtype)
-    hit = _LITERALS.get(key) if key[0] is int or key[0] is float and x and x == x else None
+    t = type(x)
+    key = (t, x, dtype) if t is int or t is float and x and math.isfinite(x) else None
+    hit = _LITERALS.get(key) if key else None
     if hit is not None:
         return hit
     try:
-        t = to_eager(x, dtype)
+        hit = to_eager(x, dtype)
     except DTypeError as e:
         raise _naming(op, e) from None
-    if key[0] is int or key[0] is float and x and abs(x) != float("inf"):
+    if key:
         if len(_LITERALS) >= 512:
             _LITERALS.clear()
-        _LITERALS[key] = t
-    return t
+        _LITERALS[key] = hit
+    return hit
 
 
 def _eager_dtype(op, dts, vals, params):

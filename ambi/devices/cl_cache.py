@@ -67,7 +67,7 @@ def kernel(ctx, source, name, arg_kinds, family=None):
     max_local = cl_k.get_work_group_info(cl.kernel_work_group_info.WORK_GROUP_SIZE,
                                          ctx.devices[0])
     k = _kernels[key] = Kernel(cl_k, nbufs, meta, name, max_local,
-                               written_buffers(source, name), fault)
+                               written_buffers(source, name) if fault else (), fault)
     return k
 
 

@@ -136,13 +136,7 @@ class Graph:
 
     def remove_node(self, n):
         """Remove n, splicing the effect chain around it."""
-        preds = [u for u, _, k in self.nx.in_edges(n, keys=True) if k == SEQ]
-        succs = [v for _, v, k in self.nx.out_edges(n, keys=True) if k == SEQ]
-        for u in preds:
-            for v in succs:
-                self.nx.add_edge(u, v, key=SEQ)
-        if self.last_effect == n:
-            self.last_effect = preds[0] if preds else None
+        self._unchain(n)
         if n in self.inputs:
             self.inputs.remove(n)
         self.nx.remove_node(n)
@@ -151,24 +145,28 @@ class Graph:
     def unchain_pure(self):
         """Splice out of the effect chain the control-flow nodes that no longer have
         effects (a pass removed the last effect of their subgraphs); True if any."""
-        pure = [n for n, attrs in self.nx._node.items() if attrs["op"].subgraphs
-                and not self.is_effect(n) and (self.last_effect == n or any(
-                    k == SEQ for *_, k in self.nx.in_edges(n, keys=True)) or any(
-                    k == SEQ for *_, k in self.nx.out_edges(n, keys=True)))]
-        for n in pure:
-            preds = [u for u, _, k in self.nx.in_edges(n, keys=True) if k == SEQ]
-            succs = [v for _, v, k in self.nx.out_edges(n, keys=True) if k == SEQ]
-            for u in preds:
-                self.nx.remove_edge(u, n, key=SEQ)
-                for v in succs:
-                    self.nx.add_edge(u, v, key=SEQ)
-            for v in succs:
-                self.nx.remove_edge(n, v, key=SEQ)
-            if self.last_effect == n:
-                self.last_effect = preds[0] if preds else None
-        if pure:
+        pure = [n for n, attrs in list(self.nx._node.items())
+                if attrs["op"].subgraphs and not self.is_effect(n)]
+        changed = any([self._unchain(n) for n in pure])
+        if changed:
             self._changed()
-        return bool(pure)
+        return changed
+
+    def _unchain(self, n):
+        """Take n out of the effect chain, linking its effect predecessors to its
+        successors; whether it was in the chain."""
+        preds = [u for u, _, k in self.nx.in_edges(n, keys=True) if k == SEQ]
+        succs = [v for _, v, k in self.nx.out_edges(n, keys=True) if k == SEQ]
+        for u in preds:
+            self.nx.remove_edge(u, n, key=SEQ)
+            for v in succs:
+                self.nx.add_edge(u, v, key=SEQ)
+        for v in succs:
+            self.nx.remove_edge(n, v, key=SEQ)
+        was = bool(preds or succs) or self.last_effect == n
+        if self.last_effect == n:
+            self.last_effect = preds[0] if preds else None
+        return was
 
     def touch(self):
         """Say the networkx graph was edited directly: cached order and operands go."""
