@@ -4,7 +4,7 @@ tensors (and Variables, which read as tensors) behave alike: ``x + y`` is
 import numpy as np
 
 from . import ops
-from .core import Tensor
+from .core import Tensor, bind
 from .ops.indexing import encode_index
 
 OPERATORS = []  # dunder names installed here; Variable copies them
@@ -53,7 +53,9 @@ def _getitem(self, index):
     """Basic numpy indexing; an integer tensor index becomes a gather on axis 0."""
     if isinstance(index, Tensor):
         return ops.gather(self, index, axis=0)
-    return ops.strided_slice(self, index=encode_index(index))
+    # encode_index has checked and normalized the index: bind it as it is (the op's
+    # call would check it a second time, a third of a `t[i]`)
+    return bind(ops.strided_slice, [self], {"index": encode_index(index)})
 
 
 _install("__getitem__", _getitem)

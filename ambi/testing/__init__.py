@@ -155,25 +155,25 @@ def assert_equivalent(fn, *args, modes=DEFAULT_MODES, devices=None, rtol=None, a
 
 
 def _differs(ref, run, tol, rescue):
-    found = diff_kinds(ref, run, rescue=rescue, **tol)
-    if not found:
-        return []
-    kinds = ", ".join(dict.fromkeys(kind for kind, _ in found))
-    head = f"{run.name} differs from the reference ({ref.name}) in {kinds}:"
-    return [head] + ["  " + line for _, p in found for line in p.splitlines()]
+    return _report(diff_kinds(ref, run, rescue=rescue, **tol),
+                   f"{run.name} differs from the reference ({ref.name}) in {{kinds}}:")
 
 
 def _impure(run, tol):
     """A run whose second call differs from its first: Python state changes per call."""
     found = diff_kinds(run, run.again, **tol) if run.again is not None else []
+    return _report(found, f"impure: {run.name} gives a different result ({{kinds}}) when "
+                          "called a second time with the same arguments: it reads Python "
+                          "state that it changes (a global, a counter, a list it appends "
+                          "to), which a graph reads once, when traced:")
+
+
+def _report(found, head):
+    """``head`` (naming the ``{kinds}`` of difference found), then each problem indented."""
     if not found:
         return []
     kinds = ", ".join(dict.fromkeys(kind for kind, _ in found))
-    head = (f"impure: {run.name} gives a different result ({kinds}) when called a second "
-            "time with the same arguments: it reads Python state that it changes (a "
-            "global, a counter, a list it appends to), which a graph reads once, when "
-            "traced:")
-    return [head] + ["  " + line for _, p in found for line in p.splitlines()]
+    return [head.replace("{kinds}", kinds)] + ["  " + ln for _, p in found for ln in p.splitlines()]
 
 
 class _Float64Reference:

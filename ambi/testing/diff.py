@@ -8,12 +8,6 @@ import numpy as np
 from .compare import Comparison, compare, tolerance
 
 
-def diff_runs(ref, run, k_terms=1, rtol=None, atol=None, check_stdout=True, rescue=None):
-    """Problems (strings) found comparing ``run`` with the reference run ``ref``."""
-    return [text for _, text in diff_kinds(ref, run, k_terms, rtol, atol, check_stdout,
-                                           rescue)]
-
-
 def diff_kinds(ref, run, k_terms=1, rtol=None, atol=None, check_stdout=True, rescue=None):
     """(kind, text) per problem; kinds: "error", "output values", "output structure",
     "printed output", "variables" -- what a diff names first."""
@@ -169,4 +163,4 @@ def _diff_variables(ref, run, k_terms, rtol, atol):
     return problems
 
 
-__all__ = ["diff_runs", "diff_kinds", "same_line", "leaves_with_paths", "Comparison"]
+__all__ = ["diff_kinds", "same_line", "leaves_with_paths", "Comparison"]
