@@ -19,7 +19,7 @@ them into ``am.cond`` when the flag is a tensor and leaves them Python otherwise
 import ast
 import copy
 
-from .names import FLAG, fresh, name, no_nested_scopes
+from .names import FLAG, ag_call, fresh, located, name, no_nested_scopes
 
 RETVAL, DO_RETURN = f"{FLAG}retval", f"{FLAG}do_return"
 RETURN_VALUE = "the return value"  # the Undefined that RETVAL starts as
@@ -34,7 +34,7 @@ def lower_exits(fn):
     body = _lower_block(fn.body, _Loop(), flags)
     if returns:
         init = [_assign(DO_RETURN, ast.Constant(False)),
-                _assign(RETVAL, _call("Undefined", ast.Constant(RETURN_VALUE)))]
+                _assign(RETVAL, ag_call("Undefined", ast.Constant(RETURN_VALUE)))]
         body = init + body + [ast.Return(name(RETVAL))]
     fn.body = body
 
@@ -55,7 +55,7 @@ def _lower_block(stmts, loop, flags):
         setting = [f for f in flags if _assigns_flag(lowered, f)]
         if setting and i + 1 < len(stmts):
             rest = _lower_block(stmts[i + 1:], loop, flags)
-            out.append(_located(ast.If(_none_set(setting), rest, []), stmts[i + 1]))
+            out.append(located(ast.If(_none_set(setting), rest, []), stmts[i + 1]))
             break
     return out
 
@@ -63,12 +63,12 @@ def _lower_block(stmts, loop, flags):
 def _lower(stmt, loop, flags):
     if isinstance(stmt, ast.Return) and DO_RETURN in flags:
         value = stmt.value or ast.Constant(None)
-        return _located_all([_assign(RETVAL, value), _assign(DO_RETURN, ast.Constant(True))],
+        return located([_assign(RETVAL, value), _assign(DO_RETURN, ast.Constant(True))],
                             stmt)
     if isinstance(stmt, ast.Break) and loop.brk:
-        return [_located(_assign(loop.brk, ast.Constant(True)), stmt)]
+        return [located(_assign(loop.brk, ast.Constant(True)), stmt)]
     if isinstance(stmt, ast.Continue) and loop.cont:
-        return [_located(_assign(loop.cont, ast.Constant(True)), stmt)]
+        return [located(_assign(loop.cont, ast.Constant(True)), stmt)]
     if isinstance(stmt, (ast.While, ast.For)):
         return _lower_loop(stmt, flags)
     for field in ("body", "orelse", "finalbody"):
@@ -96,7 +96,7 @@ def _lower_loop(loop_stmt, flags):
     loop_stmt.orelse = []
     if after and loop.brk:  # a loop's else runs when it did not break
         after = [ast.If(_none_set([loop.brk]), after, [])]
-    return _located_all(before, loop_stmt) + [loop_stmt] + _located_all(after, loop_stmt)
+    return located(before, loop_stmt) + [loop_stmt] + located(after, loop_stmt)
 
 
 def _add_stop_test(loop_stmt, stop):
@@ -168,19 +168,3 @@ def _none_set(flags):
 
 def _assign(target, value):
     return ast.Assign([name(target, ast.Store())], value)
-
-
-def _call(fn, *args):
-    return ast.Call(ast.Attribute(name("ag__"), fn, ast.Load()), list(args), [])
-
-
-def _located(node, where):
-    """Give the new nodes (not the user's statements inside) ``where``'s position."""
-    for n in ast.walk(node):
-        if "lineno" in n._attributes and getattr(n, "lineno", None) is None:
-            ast.copy_location(n, where)
-    return node
-
-
-def _located_all(nodes, where):
-    return [_located(n, where) for n in nodes]

@@ -23,6 +23,21 @@ def name(ident, ctx=None):
     return ast.Name(ident, ctx or ast.Load())
 
 
+def ag_call(fn, *args):
+    """The expression ``ag__.fn(*args)``: a call into the autograph runtime."""
+    return ast.Call(ast.Attribute(name("ag__"), fn, ast.Load()), list(args), [])
+
+
+def located(nodes, where):
+    """Give the new nodes (one, or a list; not the user's statements inside) ``where``'s
+    position."""
+    for node in nodes if isinstance(nodes, list) else [nodes]:
+        for n in ast.walk(node):
+            if "lineno" in n._attributes and getattr(n, "lineno", None) is None:
+                ast.copy_location(n, where)
+    return nodes
+
+
 def no_nested_scopes(stmts, skip_loops=False):
     """Every node under ``stmts``, not entering nested functions, classes or lambdas (nor
     nested loops' bodies when ``skip_loops``: their break belongs to them)."""

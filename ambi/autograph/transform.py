@@ -20,7 +20,7 @@ import ast
 
 from ..errors import SourceLoc, TracingError
 from .exits import lower_exits
-from .names import HELPER, fresh_helper, name, no_nested_scopes, assigned
+from .names import HELPER, ag_call, assigned, fresh_helper, located, name, no_nested_scopes
 
 _NOT_CONVERTED_CALLS = {"super", "locals", "globals", "vars", "eval", "exec"}
 
@@ -79,18 +79,18 @@ class _Converter(ast.NodeTransformer):
         node = self.generic_visit(node)
         true_fn = self._def(fresh_helper("if_true"), names, node.body, names)
         false_fn = self._def(fresh_helper("if_false"), names, node.orelse, names)
-        call = _ag("if_stmt", node.test, name(true_fn.name), name(false_fn.name),
+        call = ag_call("if_stmt", node.test, name(true_fn.name), name(false_fn.name),
                    _tuple(names), _strs(names), ast.Constant(self.try_depth > 0))
-        return _located([true_fn, false_fn, _bind(names, call)], node.test)
+        return located([true_fn, false_fn, _bind(names, call)], node.test)
 
     def visit_While(self, node):
         names = self._names([node])
         node = self.generic_visit(node)
         test_fn = self._def(fresh_helper("while_test"), names, [ast.Return(node.test)], None)
         body_fn = self._def(fresh_helper("while_body"), names, node.body, names)
-        call = _ag("while_stmt", name(test_fn.name), name(body_fn.name), _tuple(names),
+        call = ag_call("while_stmt", name(test_fn.name), name(body_fn.name), _tuple(names),
                    _strs(names), ast.Constant(self.try_depth > 0))
-        return _located([test_fn, body_fn, _bind(names, call)], node.test) + node.orelse
+        return located([test_fn, body_fn, _bind(names, call)], node.test) + node.orelse
 
     def visit_For(self, node):
         names = self._names([node])
@@ -105,9 +105,9 @@ class _Converter(ast.NodeTransformer):
             defs.insert(0, self._def(fresh_helper("for_test"), names,
                                      [ast.Return(self.visit(extra))], None))
             test = name(defs[0].name)
-        call = _ag("for_stmt", _iterable(node.iter), test, name(body_fn.name), _tuple(names),
+        call = ag_call("for_stmt", _iterable(node.iter), test, name(body_fn.name), _tuple(names),
                    _strs(names), ast.Constant(self.try_depth > 0))
-        return _located(defs + [_bind(names, call)], node.iter) + node.orelse
+        return located(defs + [_bind(names, call)], node.iter) + node.orelse
 
     # -- expressions ----------------------------------------------------------------
     def visit_BoolOp(self, node):
@@ -115,29 +115,29 @@ class _Converter(ast.NodeTransformer):
         if any(isinstance(n, ast.NamedExpr) for n in ast.walk(node)):
             return node  # a walrus inside a lambda would bind in the lambda: keep Python's
         fn = "and_" if isinstance(node.op, ast.And) else "or_"
-        return _located(_ag(fn, *map(_thunk, node.values)), node)
+        return located(ag_call(fn, *map(_thunk, node.values)), node)
 
     def visit_UnaryOp(self, node):
         node = self.generic_visit(node)
         if isinstance(node.op, ast.Not):
-            return _located(_ag("not_", node.operand), node)
+            return located(ag_call("not_", node.operand), node)
         return node
 
     def visit_IfExp(self, node):
         node = self.generic_visit(node)
-        return _located(_ag("if_exp", node.test, _thunk(node.body), _thunk(node.orelse)), node)
+        return located(ag_call("if_exp", node.test, _thunk(node.body), _thunk(node.orelse)), node)
 
     def visit_Return(self, node):
         node = self.generic_visit(node)
         if node.value is not None:  # an undefined name returned is an error, not a value
-            node.value = ast.copy_location(_ag("return_value", node.value), node.value)
+            node.value = ast.copy_location(ag_call("return_value", node.value), node.value)
         return node
 
     def visit_Call(self, node):
         node = self.generic_visit(node)
         f = node.func
         if not (isinstance(f, ast.Name) and f.id in _NOT_CONVERTED_CALLS):
-            node.func = ast.copy_location(_ag("converted_call", f), f)
+            node.func = ast.copy_location(ag_call("converted_call", f), f)
         return node
 
     # -- building blocks ------------------------------------------------------------
@@ -168,7 +168,7 @@ def _iterable(expr):
     ``range`` and ``am.range`` over a symbolic bound become a graph loop."""
     if not _is_plain_call(expr):
         return expr
-    return ast.copy_location(_ag("for_iter", expr.func.args[0], *expr.args), expr)
+    return ast.copy_location(ag_call("for_iter", expr.func.args[0], *expr.args), expr)
 
 
 def _is_plain_call(expr):
@@ -199,17 +199,13 @@ def _params(fn):
 
 
 def _with_undefined(body, names):
-    inits = [ast.Assign([name(n, ast.Store())], _ag("Undefined", ast.Constant(n)))
+    inits = [ast.Assign([name(n, ast.Store())], ag_call("Undefined", ast.Constant(n)))
              for n in names if not n.startswith(HELPER)]
     doc = 1 if body and isinstance(body[0], ast.Expr) and \
         isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str) else 0
     where = body[0] if body else None
     inits = [ast.copy_location(i, where) for i in inits] if where else inits
     return body[:doc] + inits + body[doc:]
-
-
-def _ag(fn, *args):
-    return ast.Call(ast.Attribute(name("ag__"), fn, ast.Load()), list(args), [])
 
 
 def _thunk(expr):
@@ -229,11 +225,3 @@ def _bind(names, call):
     if not names:
         return ast.Expr(call)
     return ast.Assign([ast.Tuple([name(n, ast.Store()) for n in names], ast.Store())], call)
-
-
-def _located(nodes, where):
-    for node in nodes if isinstance(nodes, list) else [nodes]:
-        for n in ast.walk(node):
-            if "lineno" in n._attributes and getattr(n, "lineno", None) is None:
-                ast.copy_location(n, where)
-    return nodes
