@@ -36,18 +36,18 @@ class _ArrayBatches:
         self.y = None if y is None else as_array(y)
         if self.y is not None and len(self.y) != len(self.x):
             raise ShapeError(f"x has {len(self.x)} samples but y has {len(self.y)}")
-        n = len(self.x)
-        self.order = rng.permutation(n) if rng else None
-        self.size, self.n = batch_size, n
+        self.rng, self.size, self.n = rng, batch_size, len(self.x)
 
     def __len__(self):
         return math.ceil(self.n / self.size)
 
     def __iter__(self):
+        """One pass; with an ``rng``, in a new shuffled order each pass."""
+        order = self.rng.permutation(self.n) if self.rng else None
         for start in range(0, self.n, self.size):
             take = slice(start, start + self.size)
-            if self.order is not None:
-                take = self.order[take]
+            if order is not None:
+                take = order[take]
             if self.y is None:
                 yield (constant(self.x[take]),)
             else:

@@ -102,31 +102,29 @@ class MeanSquaredError(Loss):
     ``mean_squared_error``."""
 
 
-class SparseCategoricalCrossentropy(Loss):
+class _FromLogits(Loss):
+    """The cross-entropies, whose first argument is ``from_logits``."""
+
+    def __init__(self, from_logits=False, **kwargs):
+        super().__init__(from_logits=from_logits, **kwargs)
+
+
+class SparseCategoricalCrossentropy(_FromLogits):
     """``am.losses.SparseCategoricalCrossentropy(from_logits=True)(labels, logits)``."""
 
     fn = staticmethod(sparse_categorical_crossentropy)
 
-    def __init__(self, from_logits=False, **kwargs):
-        super().__init__(from_logits=from_logits, **kwargs)
 
-
-class CategoricalCrossentropy(Loss):
+class CategoricalCrossentropy(_FromLogits):
     """``am.losses.CategoricalCrossentropy(from_logits=True)(one_hot, logits)``."""
 
     fn = staticmethod(categorical_crossentropy)
 
-    def __init__(self, from_logits=False, **kwargs):
-        super().__init__(from_logits=from_logits, **kwargs)
 
-
-class BinaryCrossentropy(Loss):
+class BinaryCrossentropy(_FromLogits):
     """``am.losses.BinaryCrossentropy(from_logits=False)(labels, probabilities)``."""
 
     fn = staticmethod(binary_crossentropy)
-
-    def __init__(self, from_logits=False, **kwargs):
-        super().__init__(from_logits=from_logits, **kwargs)
 
 
 mse = MSE = mean_squared_error

@@ -16,7 +16,7 @@ from ..dtypes import as_dtype
 from ..ops import cast
 from ..errors import ArgumentError, ShapeError
 from ..variables import Variable
-from .checkpoint import read_checkpoint, restore_into, write_checkpoint
+from .checkpoint import _sub, read_checkpoint, restore_into, write_checkpoint
 from .tracking import Trackable, children, walk_variables
 
 _name_counts = defaultdict(itertools.count)
@@ -60,11 +60,11 @@ class Layer(Trackable):
         deferred = self.__dict__.get("_deferred")
         if not deferred:
             return
-        sub = {k: deferred.pop(k) for k in list(deferred)
-               if k == name or k.startswith(name + "/")}
+        sub = _sub(deferred, name)
+        for k in sub:
+            del deferred[f"{name}/{k}" if k else name]
         if sub:
-            restore_into(value, {("" if k == name else k[len(name) + 1:]): v
-                                 for k, v in sub.items()})
+            restore_into(value, sub)
 
     def build(self, input_shape):
         """Create the weights for inputs of ``input_shape``; layers override this."""

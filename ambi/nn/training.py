@@ -132,9 +132,11 @@ class Model(Layer):
         step = self._step("train_step")
         rng = np.random.default_rng(seed)
         history = History({"epochs": epochs, "batch_size": batch_size, "verbose": verbose})
+        data = None  # the arrays are checked and converted once, shuffled every epoch
         for epoch in range(initial_epoch, epochs):
             self._reset_metrics()
-            data = batches_of(x, y, batch_size, shuffle and rng)
+            if data is None:
+                data = batches_of(x, y, batch_size, shuffle and rng)
             bar = Progress(data, verbose, f"Epoch {epoch + 1}/{epochs}")
             for xb, yb in bar:
                 step(xb, yb)
