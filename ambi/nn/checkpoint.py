@@ -46,23 +46,20 @@ def _walk(root):
     return found, optimizers
 
 
-def _slot_paths(root):
-    """{path: slot Variable} of every optimizer slot whose variable is in the tree."""
+def _variables(root):
+    """{path: Variable} of every variable under ``root`` and every optimizer slot whose
+    variable is in the tree; one walk."""
     found, optimizers = _walk(root)
     by_id = {id(v): p for p, v in found.items()}
-    out = {}
-    for opt_path, opt in optimizers:
-        for (slot, var), value in opt._slots.items():
-            if id(var) in by_id:
-                out[f"{opt_path}/{SLOTS}/{by_id[id(var)]}/{slot}"] = value
-    return out
+    slots = {f"{opt_path}/{SLOTS}/{by_id[id(var)]}/{slot}": value
+             for opt_path, opt in optimizers for (slot, var), value in opt._slots.items()
+             if id(var) in by_id}
+    return {**found, **slots}
 
 
 def collect(root):
     """{path: numpy array} of every variable and optimizer slot under ``root``."""
-    found, _ = _walk(root)
-    found.update(_slot_paths(root))
-    return {p: v.numpy() for p, v in found.items()}
+    return {p: v.numpy() for p, v in _variables(root).items()}
 
 
 def write_checkpoint(path, root):
@@ -182,7 +179,7 @@ def _split_optimizer(root, values, unused):
 def read_checkpoint(path, root):
     """Restore ``root`` from ``path``; returns a ``LoadStatus``."""
     values = load_arrays(path)
-    expected = set(collect(root))
+    expected = set(_variables(root))  # the names only: no value is read
     unused = set(values)
     slots, opt_keys = _split_optimizer(root, values, unused)
     restore_into(root, {k: Pending(v, k, slots.get(k, []), unused)
