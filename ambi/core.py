@@ -4,6 +4,7 @@
 the numpy kernel now; a ``GraphTrace`` (``am.function`` is tracing) records a node.
 Composite ops (``op.decompose``) expand into primitives first, in every mode.
 """
+import contextlib
 import math
 
 import numpy as np
@@ -182,14 +183,84 @@ def _naming(op, e):
     return e
 
 
+# -- the mode, read and changed only through these functions ------------------------
 def executing_eagerly():
     """True unless a function is being traced: ``am.executing_eagerly()``."""
     return not _traces.items
 
 
 def current_trace():
+    """The innermost ``GraphTrace`` of this thread, or None when eager."""
     traces = _traces.items
     return traces[-1] if traces else None
+
+
+def recording():
+    """True while a tape (``am.GradientTape`` or another recorder) sees every op bound."""
+    return bool(_tapes.items)
+
+
+def active_tapes():
+    """The recorders that see every op bound, outermost first (a copy)."""
+    return list(_tapes.items)
+
+
+@contextlib.contextmanager
+def tracing_into(trace):
+    """Make ``trace`` the current mode for the duration of the block."""
+    _traces.append(trace)
+    try:
+        yield trace
+    finally:
+        _traces.pop()
+
+
+@contextlib.contextmanager
+def taping(tape):
+    """Show ``tape`` every op bound inside the block (and its ops to no copy of it)."""
+    _tapes.append(tape)
+    try:
+        yield tape
+    finally:
+        if tape in _tapes.items:
+            _tapes.remove(tape)
+
+
+def start_tape(tape):
+    _tapes.append(tape)
+
+
+def stop_tape(tape):
+    if tape in _tapes.items:
+        _tapes.remove(tape)
+
+
+@contextlib.contextmanager
+def without_tape(tape):
+    """``tape`` sees nothing inside the block, and comes back at its place after it."""
+    at = _tapes.items.index(tape) if tape in _tapes.items else None
+    if at is not None:
+        _tapes.pop(at)
+    try:
+        yield
+    finally:
+        if at is not None:
+            _tapes.insert(at, tape)
+
+
+@contextlib.contextmanager
+def suspended(traces=False, tapes=False):
+    """Run a block eagerly (``traces``: variable initial values, as ``tf.init_scope``)
+    and/or unrecorded (``tapes``: ``am.autodiff.stop_recording``)."""
+    stacks = [s for s, on in ((_traces, traces), (_tapes, tapes)) if on]
+    saved = [s[:] for s in stacks]
+    for s in stacks:
+        s.clear()
+    try:
+        yield
+    finally:
+        for s, items in zip(stacks, saved):
+            s[:] = items
 
 
 def eager_process(op, operands, params, scope=None):

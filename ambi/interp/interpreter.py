@@ -10,38 +10,13 @@ import numpy as np
 
 from .. import config, dtypes as dt
 from ..errors import AmbiError, RunError
-from ..ir.ops_ir import ARG
 
 KERNEL_ERRORS = (ValueError, IndexError, TypeError, ArithmeticError, MemoryError)
 
 
 def interpret(graph, inputs):
     """Run ``graph`` on numpy ``inputs`` (one per graph input); returns output values."""
-    env = {(n, 0): v for n, v in zip(graph.inputs, inputs)}
-    uses = _use_counts(graph)
-    for n in graph.order():
-        node = graph[n]
-        if node["op"] is ARG:
-            continue
-        args = [env[v] for v in graph.operands(n)]
-        outs = run_node(graph, n, args, interpret)
-        for i, v in enumerate(outs):
-            env[(n, i)] = v
-        for v in graph.operands(n):
-            uses[v] -= 1
-            if uses[v] == 0:
-                del env[v]
-    return [env[v] for v in graph.outputs]
-
-
-def _use_counts(graph):
-    uses = {}
-    for n in graph.nx:
-        for v in graph.operands(n):
-            uses[v] = uses.get(v, 0) + 1
-    for v in graph.outputs:
-        uses[v] = uses.get(v, 0) + 1  # outputs are never freed
-    return uses
+    return graph.walk(inputs, lambda n, args: run_node(graph, n, args, interpret))
 
 
 def run_node(graph, n, args, run_subgraph):

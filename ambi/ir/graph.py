@@ -119,6 +119,28 @@ class Graph:
             out.setdefault(n, []).append(v)
         return out
 
+    def walk(self, inputs, step, free=None):
+        """The one graph walk, shared by every executor, code generator and replay.
+
+        ``inputs`` holds one value per graph input. Every other node, in ``order()``,
+        gets ``step(n, args)`` with its operands' values and returns the tuple of its
+        outputs' values. After that node, each value whose last use it was is dropped
+        (and handed to ``free(value, x)`` when given). Returns the outputs' values.
+        """
+        env = {(n, 0): x for n, x in zip(self.inputs, inputs)}
+        ins, last = set(self.inputs), self.last_uses()
+        for n in self.order():
+            if n in ins:
+                continue
+            outs = step(n, [env[v] for v in self.operands(n)])
+            for i, x in enumerate(outs):
+                env[(n, i)] = x
+            for v in last.get(n, ()):
+                x = env.pop(v)
+                if free is not None:
+                    free(v, x)
+        return [env[v] for v in self.outputs]
+
     def subgraphs(self, n):
         node = self[n]
         return node["op"].subgraph_values(node["params"])
