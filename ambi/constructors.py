@@ -10,9 +10,9 @@ import math
 import numpy as np
 
 from . import core, devices, dtypes as dt
+from .convert import to_numpy
 from .errors import ArgumentError
-from .ir.params import check_one
-from .ir.types import as_shape
+from .ir.params import check_one, static_shape
 from .limits import allocate
 from .ops.shape import broadcast_to
 
@@ -31,7 +31,7 @@ def constant(value, dtype=None):
         value = value.astype(dt.as_dtype(dtype).np if dtype is not None else value.dtype)
     elif dtype is not None and isinstance(value, np.generic):
         value = np.asarray(value).astype(dt.as_dtype(dtype).np)
-    arr, d = core.to_numpy(value, None if dtype is None else dt.as_dtype(dtype), asked=True)
+    arr, d = to_numpy(value, None if dtype is None else dt.as_dtype(dtype), asked=True)
     return _place(arr, d)
 
 
@@ -59,7 +59,7 @@ def fill(dims, value, dtype=None):
     """A tensor of shape ``dims`` filled with ``value``. ``am.fill([2], 7)`` -> [7 7]"""
     d = dt.as_dtype(dtype) if dtype is not None else dt.python_scalar_dtype(value) or dt.float32
     # constant's own check: fill([2], 2.5, int32) is an error, as constant(2.5, int32) is
-    return broadcast_to(constant(value, d), shape=as_shape(dims, "fill"))
+    return broadcast_to(constant(value, d), shape=static_shape(dims, "fill"))
 
 
 def _fill_typed(shape, value, dtype):

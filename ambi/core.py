@@ -10,7 +10,9 @@ import math
 import numpy as np
 
 from . import devices, dtypes as dt
-from .errors import AmbiError, DTypeError, RunError, ShapeError, TracingError, user_loc
+from .convert import to_numpy
+from .errors import AmbiError, DTypeError, RunError, TracingError, user_loc
+from .ir import values
 from .ir.types import TensorType
 from .threadstate import PUSHED, ThreadStack
 
@@ -35,7 +37,7 @@ class Tensor:
         return self.shape[0]
 
 
-class EagerTensor(Tensor):
+class EagerTensor(Tensor, values.Concrete):
     """A concrete value: a numpy array (or numpy scalar) on a device, and its DType."""
 
     __slots__ = ("_value", "dtype", "device", "__weakref__")
@@ -89,7 +91,7 @@ class EagerTensor(Tensor):
         return id(self)
 
 
-class SymbolicTensor(Tensor):
+class SymbolicTensor(Tensor, values.Symbolic):
     """A value inside a trace: output ``out`` of node ``node`` of ``trace.graph``."""
 
     __slots__ = ("trace", "node", "out", "type")
@@ -297,8 +299,7 @@ def _literal(op, x, dtype):
     """An operand as an EagerTensor; Python int and float literals are converted once per
     (value, dtype) (a third of an eager ``x ** 2`` went into converting the 2). Zero
     (whose sign ``==`` ignores) and non-finite floats are not memoized."""
-    t = type(x)
-    key = (t, x, dtype) if t is int or t is float and x and math.isfinite(x) else None
+    key = (type(x), x, dtype) if _memoizable(x) else None
     hit = _LITERALS.get(key) if key else None
     if hit is not None:
         return hit
@@ -311,6 +312,13 @@ def _literal(op, x, dtype):
             _LITERALS.clear()
         _LITERALS[key] = hit
     return hit
+
+
+def _memoizable(x):
+    """A literal whose conversion can be remembered: any Python int, or a finite nonzero
+    Python float (0.0 == -0.0 and nan != nan would make keys collide or never hit)."""
+    t = type(x)
+    return t is int or t is float and x != 0 and math.isfinite(x)
 
 
 def _eager_dtype(op, dts, vals, params):
@@ -342,10 +350,7 @@ def group_dtype(op, operands):
     return None
 
 
-class _Readable:
-    """Marker base for objects that read as a tensor (Variable)."""
-
-    __slots__ = ()
+_Readable = values.State  # objects that read as a tensor (Variable)
 
 
 def to_eager(x, dtype=None):
@@ -358,84 +363,3 @@ def to_eager(x, dtype=None):
         raise TracingError(f"{x.name} is a symbolic tensor used outside the trace that made it")
     value, dtype = to_numpy(x, dtype)
     return EagerTensor(value, dtype)
-
-
-def to_numpy(x, dtype=None, asked=False):
-    """A Python/numpy value -> (numpy array, DType) by SPEC section 2's rules. ``asked``:
-    the dtype was requested by name (``am.constant(v, dtype)``), not another operand's."""
-    t = type(x)
-    if (t is float or t is int and -2 ** 63 <= x < 2 ** 63) and (
-            dtype is None or dtype.is_float or t is int and dtype.is_int):
-        return _scalar(x, dtype or (dt.float32 if t is float else dt.int32))
-    if isinstance(x, np.ndarray) or isinstance(x, np.generic):
-        have = dt.of_numpy(x.dtype)
-        if have is None:
-            raise DTypeError(f"numpy dtype {x.dtype} has no ambi equivalent")
-        if dtype is not None and dtype is not have:
-            raise DTypeError(f"operands have different dtypes {dtype.name} and {have.name}; "
-                             f"convert one with am.cast(x, am.{dtype.name})")
-        return np.asarray(x), have
-    try:
-        arr = np.asarray(x)
-    except ValueError as e:
-        if "number of dimension" in str(e):  # numpy's limit: 64 axes
-            raise ShapeError("lists nested more than 64 deep cannot make a tensor: a tensor "
-                             "has at most 64 axes") from None
-        raise ShapeError(f"nested lists of uneven lengths cannot make a tensor: "
-                         f"{_short(x)}") from None
-    if arr.dtype == object or arr.dtype.kind not in "biuf":
-        raise DTypeError(f"cannot make a tensor from {type(x).__name__} {_short(x)}")
-    target = dtype or _literal_dtype(arr)
-    return _adopt(arr, target, x, asked), target
-
-
-def _short(x):
-    """A value for a message: its repr, cut to 80 characters (an int of more than 4,300
-    digits has no repr: Python refuses to convert it)."""
-    try:
-        r = repr(x)
-    except ValueError:
-        r = f"<an int of about {int(abs(x).bit_length() * 0.30103) + 1} digits>" \
-            if isinstance(x, int) else f"<a {type(x).__name__}>"
-    return r if len(r) <= 80 else r[:77] + "..."
-
-
-def _literal_dtype(arr):
-    return {"b": dt.bool_, "f": dt.float32}.get(arr.dtype.kind, dt.int32)
-
-
-def _scalar(x, target):
-    """A Python float or int literal as a numpy scalar of ``target`` (the common case:
-    ``x * 2``, ``x / n``), without building an array."""
-    if target.is_int:
-        lo, hi = _INT_RANGE[target.name]
-        if not lo <= x <= hi:
-            raise DTypeError(f"{_short(x)} is out of range for {target.name}; "
-                             f"pass dtype=am.int64 or a numpy array")
-    return target.np.type(x), target
-
-
-_INT_RANGE = {"int32": (-2 ** 31, 2 ** 31 - 1), "int64": (-2 ** 63, 2 ** 63 - 1)}
-
-
-def _adopt(arr, target, original, asked=False):
-    """Convert a Python literal to ``target``, refusing to change its value."""
-    if arr.dtype.kind == "b" and target is not dt.bool_ or \
-            arr.dtype.kind != "b" and target is dt.bool_:
-        raise DTypeError(f"cannot use {_short(original)} as {target.name}; use am.cast")
-    if target.is_int and arr.dtype.kind in "iu" and arr.size:
-        lo, hi = _INT_RANGE[target.name]
-        if (arr.min() < lo or arr.max() > hi) if arr.ndim else not lo <= int(arr) <= hi:
-            raise DTypeError(f"{_short(original)} is out of range for {target.name}; "
-                             f"pass dtype=am.int64 or a numpy array")
-    out = arr.astype(target.np)
-    if target.is_int and arr.dtype.kind == "f" and not np.array_equal(out, arr):
-        what = f"{_short(original)} is not an integer" if arr.ndim == 0 else \
-            f"{_short(original)} holds values that are not integers"
-        if asked:
-            raise DTypeError(f"{what}, so it cannot be {target.name} without rounding; use "
-                             f"am.cast to convert it")
-        raise DTypeError(f"{what}, but the other operand is {target.name}; use am.cast to "
-                         f"change one of them")
-    return out
-

@@ -1,18 +1,18 @@
 """``am.random``: seeded draws give the same numbers in every mode and on every device."""
 from .errors import ArgumentError
-from .ir.types import as_shape
+from .ir.params import static_shape
 from .ops.random import random_normal, random_uniform, set_global_seed
 
 
 def normal(shape, mean=0.0, stddev=1.0, seed=None, dtype="float32"):
     """Normal random numbers. ``am.random.normal([2, 2], seed=1)``"""
-    return random_normal(shape=as_shape(shape, "normal"), seed=_seed(seed), mean=mean,
+    return random_normal(shape=static_shape(shape, "normal"), seed=_seed(seed), mean=mean,
                          stddev=stddev, dtype=dtype)
 
 
 def uniform(shape, minval=0.0, maxval=1.0, seed=None, dtype="float32"):
     """Uniform random numbers in [minval, maxval). ``am.random.uniform([3], seed=7)``"""
-    return random_uniform(shape=as_shape(shape, "uniform"), seed=_seed(seed),
+    return random_uniform(shape=static_shape(shape, "uniform"), seed=_seed(seed),
                           minval=minval, maxval=maxval, dtype=dtype)
 
 

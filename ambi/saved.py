@@ -5,7 +5,8 @@ from . import core
 from .core import EagerTensor
 from .errors import AmbiError, ArgumentError, user_loc
 from .interp import Compiled
-from .ir.serialize import load_graph
+from .ir.deserialize import load_graph
+from .variables import Variable
 
 
 def load(path, budget=None):
@@ -21,7 +22,7 @@ def load(path, budget=None):
     Variables the graph reads or writes are created fresh with the saved values
     (``.variables``).
     """
-    return SavedGraph(load_graph(path, budget))
+    return SavedGraph(load_graph(path, budget, Variable))
 
 
 class SavedGraph:

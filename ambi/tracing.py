@@ -9,7 +9,8 @@ import contextlib
 import numpy as np
 
 from . import core
-from .core import EagerTensor, SymbolicTensor, _Readable, convert_operands, to_numpy
+from .core import EagerTensor, SymbolicTensor, _Readable, convert_operands
+from .convert import to_numpy
 from .errors import AmbiError, TracingError, user_loc
 from .ir.graph import Graph
 from .ir.ops_ir import ARG, CONST

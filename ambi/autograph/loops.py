@@ -9,7 +9,8 @@ import numpy as np
 
 from .. import ops, tree
 from ..control import while_loop
-from ..core import current_trace, to_numpy
+from ..convert import to_numpy
+from ..core import current_trace
 from ..errors import ArgumentError, DTypeError, ShapeError, TracingError, user_loc
 from ..ir.types import TensorType
 from ..tracing import trace_subgraph

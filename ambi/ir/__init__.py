@@ -3,4 +3,4 @@ from .graph import Graph  # noqa: F401
 from .opdef import REGISTRY, OpDef, defop  # noqa: F401
 from .types import TensorType  # noqa: F401
 from .verify import verify  # noqa: F401
-from .serialize import load_graph  # noqa: F401,E402
+from .deserialize import load_graph  # noqa: F401,E402

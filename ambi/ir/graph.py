@@ -60,6 +60,10 @@ class Graph:
     def __contains__(self, n):
         return n in self.nx
 
+    def after(self, n):
+        """The nodes that ``n`` follows in the effect chain (its ``"seq"`` predecessors)."""
+        return [u for u, _, k in self.nx.in_edges(n, keys=True) if k == SEQ]
+
     def operands(self, n):
         """The (node, out) pairs feeding n, in operand order."""
         ops = self._operands.get(n)

@@ -10,6 +10,9 @@ import numpy as np
 
 from .. import dtypes as dt
 from ..errors import AmbiError, ArgumentError
+from .graph import Graph
+from .types import TensorType
+from .values import Concrete, State, Symbolic
 
 
 class Param:
@@ -72,14 +75,12 @@ COMPUTED = ("its value is computed inside the graph; shapes must be known when i
 
 
 def _is_symbolic(v):
-    from ..core import SymbolicTensor
-    return isinstance(v, SymbolicTensor)
+    return isinstance(v, Symbolic)
 
 
 def _const_value(v):
     """The value of a ``const`` of the trace (known while tracing), else ``v``."""
-    from ..core import SymbolicTensor
-    if isinstance(v, SymbolicTensor) and v.dtype.is_int:
+    if isinstance(v, Symbolic) and v.dtype.is_int:
         node = v.trace.graph[v.node]
         if node["op"].name == "const":
             return node["params"]["value"]
@@ -89,10 +90,9 @@ def _const_value(v):
 def static_int(x):
     """A Python int from an int, a numpy int, an eager int scalar tensor, or a scalar
     ``const`` of the trace (a Python-known loop variable); anything else is left as is."""
-    from ..core import EagerTensor, SymbolicTensor
-    if isinstance(x, EagerTensor) and x.dtype.is_int and x.shape == ():
+    if isinstance(x, Concrete) and x.dtype.is_int and x.shape == ():
         return int(x.numpy())
-    if isinstance(x, SymbolicTensor):
+    if isinstance(x, Symbolic):
         value = _const_value(x)
         if value is not x and x.shape == ():
             return int(value)
@@ -168,12 +168,9 @@ def _instance(*classes):
 
 
 def _resolve(names):
-    """Classes by name, imported late (the IR must not import the runtime)."""
-    from ..variables import Variable
-    from .graph import Graph
-    from .types import TensorType
+    """Classes by name: the IR's own, and the marker of state (``ir.values``)."""
     table = {"ndarray": (np.ndarray, np.generic), "Graph": (Graph,),
-             "TensorType": (TensorType,), "Variable": (Variable,)}
+             "TensorType": (TensorType,), "Variable": (State,)}
     return tuple(c for n in names for c in table[n])
 
 

@@ -1,7 +1,6 @@
 """pretty(): one node a line with its source location; to_dot(): Graphviz text."""
 import numpy as np
 
-from .graph import Graph
 
 
 def pretty(graph, around=None, indent="", window=10):
@@ -45,7 +44,7 @@ def _value_name(graph, v):
 
 
 def _params(node):
-    shown = {k: _show(v) for k, v in node["params"].items() if not isinstance(v, Graph)}
+    shown = {k: _show(v) for k, v in node["params"].items() if k not in node["op"].subgraphs}
     shown.pop("type", None)
     return " {" + ", ".join(f"{k}={v}" for k, v in shown.items()) + "}" if shown else ""
 

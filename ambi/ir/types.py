@@ -45,13 +45,6 @@ def broadcast_shapes(a, b, op="broadcast"):
     return tuple(out)
 
 
-def as_shape(value, op):
-    """A shape argument (ints, scalar int tensors, or a 1-D int array) -> tuple of ints,
-    by the ``shape`` param kind's check (``ambi.ir.params``)."""
-    from .params import static_shape
-    return static_shape(value, op)
-
-
 def norm_axis(axis, ndim, op):
     """An axis in [-ndim, ndim) -> [0, ndim), or an ArgumentError.
 

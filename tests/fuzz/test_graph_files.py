@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 import ambi as am
 from ambi.errors import LoadError, RunError
-from ambi.ir import serialize
+from ambi.ir import deserialize, serialize
 from ambi.lang.cli import main
 
 from .conftest import budget
@@ -157,7 +157,7 @@ HOSTILE = {
 def test_hostile_fields_are_load_errors_naming_the_field(case):
     edit, where = HOSTILE[case]
     with pytest.raises(LoadError, match=where.replace(".", r"\.")):
-        serialize.from_json(_edited(edit))
+        deserialize.from_json(_edited(edit), variable=am.Variable)
 
 
 def test_the_budget_is_an_argument_and_a_cli_flag(tmp_path):
@@ -250,7 +250,7 @@ def test_mutated_graph_files_give_only_load_errors_read_no_file_and_stay_in_budg
     small = am.Budget(tensor_elements=10 ** 5, total_elements=10 ** 6)
     with no_file_reads():
         try:
-            graph = serialize.from_json(doc, small)
+            graph = deserialize.from_json(doc, small, am.Variable)
         except LoadError:
             return
     assert _total(graph) <= small.total_elements

@@ -16,7 +16,7 @@ from hypothesis import given, strategies as st
 import ambi as am
 from ambi.errors import ArgumentError, LoadError
 from ambi.interp import Compiled
-from ambi.ir import serialize
+from ambi.ir import deserialize, serialize
 from ambi.ir.opdef import REGISTRY
 from ambi.testing import strategies as ams
 
@@ -28,7 +28,7 @@ def graph_of(fn, *args, optimize=0):
 
 
 def roundtrip(graph):
-    return serialize.loads(serialize.dumps(graph))
+    return deserialize.loads(serialize.dumps(graph), variable=am.Variable)
 
 
 def run(graph, *args):
@@ -363,7 +363,7 @@ def edit_cases():
 def test_malformed_files_raise_load_error_saying_what_and_where(case, tmp_path):
     edit, message = edit_cases()[case]
     doc = base_doc()
-    serialize.from_json(json.loads(json.dumps(doc)))  # the unedited file loads
+    deserialize.from_json(json.loads(json.dumps(doc)), variable=am.Variable)  # the unedited file loads
     edit(doc)
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(doc))
@@ -400,7 +400,7 @@ def test_subgraph_nesting_is_bounded():
     assert run(roundtrip(nested_cond(10)), np.array(1.0, np.float32))[0] == 2.0
     text = serialize.dumps(nested_cond(serialize.MAX_DEPTH + 2))
     with pytest.raises(LoadError, match="nested more than"):
-        serialize.loads(text)
+        deserialize.loads(text, variable=am.Variable)
 
 
 @pytest.mark.parametrize("depth", [100, 5000])
@@ -409,7 +409,7 @@ def test_deeply_nested_param_values_are_refused(depth):
     nodes(doc)[find(doc, "strided_slice")]["params"]["index"] = "DEEP"
     text = json.dumps(doc).replace('"DEEP"', "[" * depth + "0" + "]" * depth)
     with pytest.raises(LoadError, match="nested"):
-        serialize.loads(text)
+        deserialize.loads(text, variable=am.Variable)
 
 
 # -- hostile files, generated --------------------------------------------------------------
@@ -540,7 +540,7 @@ def test_swapping_every_op_name_loads_that_op_or_raises_load_error():
             edited = json.loads(docs()[0])
             nodes(edited)[i]["op"] = name
             try:
-                g = serialize.from_json(edited)
+                g = deserialize.from_json(edited, variable=am.Variable)
             except LoadError:
                 caught += 1
                 continue
@@ -577,7 +577,7 @@ def test_big_arrays_are_base64_bytes_and_version_1_lists_still_load(tmp_path):
     path.write_text(json.dumps(doc))
     want = [np.asarray(v) for v in am.load(path)(x)]
     for a in arrays:  # the same graph as version 1 wrote it: flat lists, floats as hex
-        value = serialize.jr.array(a, serialize.jr.Where())
+        value = deserialize.jr.array(a, deserialize.jr.Where())
         a.pop("bytes")
         a["data"] = [float.hex(v) for v in value.ravel().tolist()] if value.dtype.kind == "f" \
             else value.ravel().tolist()
