@@ -14,7 +14,7 @@ from .convert import to_numpy
 from .errors import ArgumentError
 from .ir.params import check_one, static_shape
 from .limits import allocate
-from .ops.shape import broadcast_to
+from .ops.shape import broadcast_to, cast
 
 
 def constant(value, dtype=None):
@@ -36,7 +36,6 @@ def constant(value, dtype=None):
 
 
 def _cast_to(t, dtype):
-    from .ops.shape import cast
     return t if t.dtype is dt.as_dtype(dtype) else cast(t, dtype)
 
 

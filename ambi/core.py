@@ -12,7 +12,7 @@ import numpy as np
 from . import devices, dtypes as dt
 from .convert import to_numpy
 from .errors import AmbiError, DTypeError, RunError, TracingError, user_loc
-from .ir import values
+from .ir import opdef, values
 from .ir.types import TensorType
 from .threadstate import PUSHED, ThreadStack
 
@@ -363,3 +363,6 @@ def to_eager(x, dtype=None):
         raise TracingError(f"{x.name} is a symbolic tensor used outside the trace that made it")
     value, dtype = to_numpy(x, dtype)
     return EagerTensor(value, dtype)
+
+
+opdef.bind_with(bind)  # calling an op record binds it (``OpDef.__call__``)

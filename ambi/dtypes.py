@@ -1,6 +1,8 @@
 """The five dtypes of ambi and the rule that binary ops need equal dtypes."""
 import numpy as np
 
+from .errors import DTypeError
+
 
 class DType:
     """A tensor element type, e.g. ``am.float32``; wraps one numpy dtype."""
@@ -56,7 +58,6 @@ def as_dtype(x):
     try:
         return _BY_NP[np.dtype(x)]
     except (TypeError, KeyError):
-        from .errors import DTypeError
         raise DTypeError(f"unsupported dtype {x!r}; ambi has "
                          + ", ".join(d.name for d in ALL)) from None
 

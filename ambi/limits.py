@@ -12,7 +12,7 @@ program asks; when it cannot, ``MemoryError`` becomes a located ``RunError``:
 import math
 import sys
 
-from .errors import LoadError, RunError
+from .errors import ArgumentError, LoadError, RunError
 
 
 class Budget:
@@ -24,7 +24,6 @@ class Budget:
         for name, v in (("tensor_elements", tensor_elements),
                         ("total_elements", total_elements), ("file_bytes", file_bytes)):
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-                from .errors import ArgumentError
                 raise ArgumentError(f"Budget: {name} must be an int >= 0, got {v!r}")
         self.tensor_elements, self.total_elements = tensor_elements, total_elements
         self.file_bytes = file_bytes

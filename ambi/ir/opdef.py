@@ -6,7 +6,7 @@ gradient (``vjp``) and the OpenCL template (``cl``). Eager execution, tracing, p
 devices and autodiff read only this record.
 """
 from .. import dtypes as dt
-from ..errors import ArgumentError, DTypeError
+from ..errors import ArgumentError, DTypeError, LoadError
 from .params import P, Param, check_one  # noqa: F401  (P: for defop calls)
 from .types import TensorType
 
@@ -44,7 +44,7 @@ class OpDef:
     def __call__(self, *args, **kwargs):
         """Split positionals into operands and params, then bind in the current mode."""
         if not kwargs and not self.params and len(args) == self.arity:
-            return core.bind(self, args, {})  # the common case, kept short
+            return _bind(self, args, {})  # the common case, kept short
         n = 1 if self.variadic else self.arity
         if len(args) > n + len(self.params):
             raise ArgumentError(f"{self.name}() takes at most {n + len(self.params)} "
@@ -56,7 +56,7 @@ class OpDef:
             if key in kwargs:
                 raise ArgumentError(f"{self.name}() got two values for {key!r}")
             kwargs[key] = val
-        return core.bind(self, operands, self.fill_params(kwargs))
+        return _bind(self, operands, self.fill_params(kwargs))
 
     @property
     def primitive(self):
@@ -172,11 +172,28 @@ def defop(name, **fields):
 
 
 def get_op(name):
-    from ..errors import LoadError
     try:
         return REGISTRY[name]
     except KeyError:
         raise LoadError(f"unknown op {name!r}") from None
 
 
-from .. import core  # noqa: E402  (OpDef.__call__ binds through core; core never imports ops)
+
+def _unbound(op, operands, params):
+    raise RuntimeError(f"{op.name}: ambi.core is not loaded (import ambi)")
+
+
+_bind = _unbound  # core.bind, once core is loaded: the IR sits below the mode
+
+
+def bind_with(fn):
+    """Make calling an op record run ``fn(op, operands, params)``; ``ambi.core`` installs
+    its ``bind`` when it loads."""
+    global _bind
+    _bind = fn
+
+
+def bind(op, operands, params):
+    """Run or record ``op`` in the current mode (for ops that call records by operands and
+    params, like ``am.print``)."""
+    return _bind(op, operands, params)

@@ -12,11 +12,11 @@ import numpy as np
 
 from .. import core, dtypes as dt
 from ..constructors import constant
+from ..control import cond, while_loop
 from ..errors import AmbiError, ArgumentError, LoadError
 from ..function import function
 from ..ops import onnx_import_nn  # noqa: F401  (registers the nn ops)
 from ..ops.onnx_import import IMPORT
-from ..variables import _eager
 from . import require
 
 # One limit on what a file may make ambi allocate: elements of any tensor it declares
@@ -261,6 +261,9 @@ class _Context:
                        for n in node.input]
         self._attrs = {a.name: a for a in node.attribute}
 
+    # control flow for the If and Loop rules, which sit below the public API
+    cond, while_loop = staticmethod(cond), staticmethod(while_loop)
+
     def _name(self):
         return repr(self.node.name or self.node.op_type)
 
@@ -269,7 +272,7 @@ class _Context:
         static = all(_is_static(v) for v in self.inputs) and not self._has_graphs()
         try:
             if static:  # known now: compute it now, whether or not a trace is running
-                with _eager():
+                with core.suspended(traces=True):
                     outs = [None if o is None else np.asarray(o.numpy() if hasattr(
                         o, "numpy") else o) for o in rule(self, *self.inputs)]
             else:

@@ -4,8 +4,8 @@ import sys
 
 import numpy as np
 
-from ..core import bind
-from ..ir.opdef import P, defop
+from ..errors import ArgumentError
+from ..ir.opdef import P, bind, defop
 
 
 def _print_kernel(*values, template):
@@ -18,7 +18,6 @@ def _print_types(types, template):
     # one None slot per printed value, strings elsewhere (checked for loaded files)
     if [t for t in template if t is not None and not isinstance(t, str)] or \
             sum(t is None for t in template) != len(types):
-        from ..errors import ArgumentError
         raise ArgumentError(f"print: template {template!r} does not fit {len(types)} values")
     return ()
 

@@ -7,7 +7,8 @@ know them.
 import numpy as np
 
 from .. import dtypes as dt
-from ..ir.opdef import defop
+from ..errors import DTypeError
+from ..ir.opdef import check_same, defop
 from ..ir.types import broadcast_shapes
 from . import grads
 
@@ -173,8 +174,6 @@ logical_or = binary("logical_or", np.logical_or, B, commutative=True, differenti
 
 
 def _where_dtype(dtypes):
-    from ..ir.opdef import check_same
-    from ..errors import DTypeError
     if dtypes[0] is not dt.bool_:
         raise DTypeError(f"where: the condition must be bool, not {dtypes[0].name}")
     check_same("where", dtypes[1:])

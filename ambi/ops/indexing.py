@@ -8,9 +8,10 @@ import builtins
 import numpy as np
 
 from .. import dtypes as dt
-from ..errors import ArgumentError, IndexOutOfRangeError, ShapeError
+from ..errors import ArgumentError, DTypeError, IndexOutOfRangeError, ShapeError
 from ..ir.opdef import P, defop
 from ..ir.types import norm_axis
+from ..limits import allocate
 from . import grads
 from .elementwise import equal
 from .shape import cast, expand_dims
@@ -103,7 +104,6 @@ def _gather_shape(params, indices, axis):
 
 
 def _gather_dtype(dtypes, axis):
-    from ..errors import DTypeError
     if not dtypes[1].is_int:
         raise DTypeError(f"gather: indices must be int32 or int64, not {dtypes[1].name}")
     return dtypes[0]
@@ -125,13 +125,12 @@ gather = defop("gather", arity=2, params={"axis": P.axis(0)}, kernel=_gather_ker
 
 
 def _one_hot(indices, depth, dtype=dt.float32):
-    from .. import constructors
-    from ..errors import DTypeError
     if not indices.dtype.is_int:  # as in TensorFlow: indices are integers
         raise DTypeError(f"one_hot: indices must be int32 or int64, not {indices.dtype.name}")
     if not isinstance(depth, (int, np.integer)) or depth < 0:
         raise ArgumentError(f"one_hot: depth must be a non-negative int, not {depth!r}")
-    hot = equal(expand_dims(indices, -1), constructors.range(depth, dtype=indices.dtype))
+    depths = allocate((depth,), lambda: np.arange(depth, dtype=indices.dtype.np), op="one_hot")
+    hot = equal(expand_dims(indices, -1), depths)
     return cast(hot, dtype)
 
 

@@ -14,7 +14,6 @@ import numpy as np
 
 from .. import dtypes as dt
 from ..ir.types import broadcast_shapes
-from ..control import cond, while_loop
 from . import elementwise as el, indexing, linalg, nn, reduce as rd, shape as sh
 from .indexing import encode_index
 
@@ -448,7 +447,7 @@ IMPORT["If"] = lambda ctx, pred: list(cf_cond(ctx, pred))
 
 def cf_cond(ctx, pred):
     pred = sh.reshape(pred, shape=()) if _shape(pred) != () else pred
-    out = cond(pred, lambda: tuple(ctx.run(ctx.attr("then_branch"), [])),
+    out = ctx.cond(pred, lambda: tuple(ctx.run(ctx.attr("then_branch"), [])),
                lambda: tuple(ctx.run(ctx.attr("else_branch"), [])))
     return out if isinstance(out, (tuple, list)) else (out,)
 
@@ -467,6 +466,6 @@ def _loop(ctx, trips=None, keep=None, *state):
     def step(i, go, *vs):
         out = ctx.run(body, [i, go, *vs])
         return (el.add(i, np.int64(1)), sh.reshape(out[0], shape=()), *out[1:])
-    result = while_loop(test, step, [np.int64(0), go, *state])
+    result = ctx.while_loop(test, step, [np.int64(0), go, *state])
     return list(result[2:])
 

@@ -17,8 +17,9 @@ import io
 
 import numpy as np
 
-from .. import config, core
-from ..devices import device as _device_scope
+from .. import config, core, tree
+from ..constructors import constant
+from ..devices import device as _device_scope, devices as all_devices
 from ..variables import LIVE
 from .compare import Comparison, compare, tolerance  # noqa: F401
 from ..ops.random import set_stream_position, stream_position
@@ -83,8 +84,7 @@ def _device_names(devices):
     if devices is None:
         return default_devices()
     if devices == "all":
-        from ..devices import devices as every
-        return [str(d) for d in every()]
+        return [str(d) for d in all_devices()]
     return [str(d) for d in devices]
 
 
@@ -231,8 +231,6 @@ def _interpret(f, args):
 
 def _as_tensors(args):
     """numpy arrays among the arguments become ambi tensors, so every mode sees tensors."""
-    from .. import tree
-    from ..constructors import constant
     leaves, treedef = tree.flatten(list(args))
     return tree.unflatten(treedef, [constant(x) if isinstance(x, np.ndarray) else x
                                     for x in leaves])
@@ -240,7 +238,6 @@ def _as_tensors(args):
 
 def to_numpy(result):
     """Tensors and Variables in a nested result -> numpy arrays; other leaves unchanged."""
-    from .. import tree
     leaves, treedef = tree.flatten(result)
     return tree.unflatten(treedef, [_leaf_numpy(x) for x in leaves])
 

@@ -6,8 +6,11 @@ of the registry: whether an op amplifies tiny rounding differences (``floor`` of
 float chain) is a property of the *test*, not of the op. Ops missing from the registry
 are never drawn; ops of the registry missing here are exercised by the single-op tests.
 """
+import dataclasses
 import math
 from typing import Callable, NamedTuple
+
+import numpy as np
 
 from ..errors import ShapeError
 from ..ir.types import broadcast_shapes
@@ -113,3 +116,29 @@ def broadcast_or_none(a, b):
         return broadcast_shapes(tuple(a), tuple(b))
     except ShapeError:
         return None
+
+
+@dataclasses.dataclass
+class Value:
+    """A name in the generated source and what is known of it statically."""
+
+    name: str
+    shape: tuple
+    dtype: str
+    bound: float          # |value| <= bound, on every device
+    exact: bool = False   # bit-identical on every device (safe to compare or round)
+    expr: str = None      # the expression that defined it (the "repeat" step reuses it)
+
+
+def array_source(a):
+    """numpy array -> source that rebuilds it exactly: ``np.array([...], dtype=np.float32)``."""
+    a = np.asarray(a)
+    return f"np.array({_literal(a.tolist())}, dtype=np.{a.dtype})"
+
+
+def _literal(x):
+    if isinstance(x, list):
+        return "[" + ", ".join(_literal(v) for v in x) + "]"
+    if isinstance(x, float) and not math.isfinite(x):
+        return "np.nan" if math.isnan(x) else ("np.inf" if x > 0 else "-np.inf")
+    return repr(x)

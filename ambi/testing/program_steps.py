@@ -6,8 +6,9 @@ import numpy as np
 from hypothesis import strategies as st
 
 from ..ir.opdef import REGISTRY
-from .program_ops import BINARY, COMPARISONS, UNARY, broadcast_or_none
-from .programs import Value, reduce_step
+from ..ir.types import norm_axes, reduced_shape
+from .program_ops import (BINARY, COMPARISONS, REDUCTIONS, UNARY, Value, array_source,
+                          broadcast_or_none)
 
 
 def unary(b, scope, budget, indent, depth, trips):
@@ -215,7 +216,6 @@ def var_add(b, scope, budget, indent, depth, trips):
 
 # -- redundancy for the passes to find: folding, CSE, exact simplification ----------------
 def constant(b, scope, budget, indent, depth, trips):
-    from .programs import array_source
     like = b.pick(scope)
     shape = tuple(d if b.draw(st.booleans()) else 1 for d in like.shape)
     arr = b._array(shape, like.dtype, 2.0 if like.dtype == "float32" else None)
@@ -251,3 +251,28 @@ STEPS = {"unary": unary, "binary": binary, "reduce": reduce, "matmul": matmul,
          "reshape": reshape, "transpose": transpose, "where": where, "cond": cond,
          "while": while_, "print": print_, "var_read": var_read, "var_add": var_add,
          "constant": constant, "repeat": repeat, "identity": identity}
+
+
+def reduce_step(b, x, indent):
+    """A reduction over drawn axes (also used by ``program_steps``)."""
+    names = [n for n in REDUCTIONS if n in REGISTRY and REDUCTIONS[n].usable(x)]
+    name = b.draw(st.sampled_from(names))
+    rule = REDUCTIONS[name]
+    axis = b.draw(_axes(len(x.shape)))
+    keepdims = b.draw(st.booleans())
+    axes = norm_axes(axis, len(x.shape), name)
+    k = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
+    if rule.sums:
+        b.k_terms = max(b.k_terms, k)
+    dtype = "float32" if rule.to_float else x.dtype
+    expr = f"am.{name}({x.name}, axis={axis!r}, keepdims={keepdims})"
+    return b.assign(expr, reduced_shape(x.shape, axes, keepdims), dtype, rule.bound(x.bound, k),
+                    x.exact and rule.keeps_exact, indent)
+
+
+def _axes(ndim):
+    if ndim == 0:
+        return st.just(None)
+    single = st.integers(-ndim, ndim - 1)
+    several = st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True)
+    return st.one_of(st.none(), single, several.map(tuple))

@@ -26,10 +26,11 @@ import math
 
 import numpy as np
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from ..ir.opdef import REGISTRY
-from ..ir.types import norm_axes, reduced_shape
-from .program_ops import BINARY, REDUCTIONS, broadcast_or_none
+from .program_ops import BINARY, Value, array_source, broadcast_or_none
+from .program_steps import STEPS
 
 SQUASH = 8.0         # floats that may exceed this in magnitude go through tanh
 INT_WRAP = 1 << 20   # ints that may exceed this are reduced mod 1009
@@ -57,18 +58,6 @@ class ProgramSpec:
     allow_shape_ops: bool = True      # reshape and transpose
     min_control_flow: int = 0         # the program opens with this many cond/while steps
     allow_redundancy: bool = True     # constants, repeated expressions, exact identities
-
-
-@dataclasses.dataclass
-class Value:
-    """A name in the generated source and what is known of it statically."""
-
-    name: str
-    shape: tuple
-    dtype: str
-    bound: float          # |value| <= bound, on every device
-    exact: bool = False   # bit-identical on every device (safe to compare or round)
-    expr: str = None      # the expression that defined it (the "repeat" step reuses it)
 
 
 class Program:
@@ -111,20 +100,6 @@ class Program:
                 + self.source + "am.testing.assert_equivalent(program, *inputs)\n")
 
 
-def array_source(a):
-    """numpy array -> source that rebuilds it exactly: ``np.array([...], dtype=np.float32)``."""
-    a = np.asarray(a)
-    return f"np.array({_literal(a.tolist())}, dtype=np.{a.dtype})"
-
-
-def _literal(x):
-    if isinstance(x, list):
-        return "[" + ", ".join(_literal(v) for v in x) + "]"
-    if isinstance(x, float) and not math.isfinite(x):
-        return "np.nan" if math.isnan(x) else ("np.inf" if x > 0 else "-np.inf")
-    return repr(x)
-
-
 @st.composite
 def programs(draw, spec=None, **knobs):
     """A random ``Program``; ``programs(max_ops=10, allow_effects=True)`` or pass a
@@ -146,9 +121,9 @@ class _Builder:
 
     # -- the whole program ------------------------------------------------------------
     def build(self):
-        from .strategies import shapes
         spec = self.spec
-        base = self.draw(shapes(0, spec.max_rank, 1, spec.max_side))
+        base = self.draw(hnp.array_shapes(min_dims=0, max_dims=spec.max_rank, min_side=1,
+                                          max_side=spec.max_side))
         inputs = self._inputs(base)
         if spec.allow_variables:
             self._variables(base)
@@ -184,7 +159,6 @@ class _Builder:
         return tuple(1 if self.draw(st.booleans()) else d for d in base[drop:])
 
     def _array(self, shape, dtype, scale=None):
-        from hypothesis.extra import numpy as hnp
         if dtype == "int32":
             elems = st.integers(-INT_INPUT_RANGE, INT_INPUT_RANGE)
         else:
@@ -205,7 +179,6 @@ class _Builder:
     # -- blocks and steps ---------------------------------------------------------------
     def block(self, scope, budget, indent, depth, trips=1):
         """Emit about ``budget`` ops; returns the values they define."""
-        from .program_steps import STEPS
         made, tries = [], 0
         while budget > 0 and tries < 100:  # a step that cannot apply emits nothing: retry
             kind = self.draw(st.sampled_from(self._kinds(depth, budget)))
@@ -268,28 +241,3 @@ class _Builder:
         bound = BINARY[name].bound(target.bound, w.bound)
         return self.assign(f"am.{name}({target.name}, {w.name})", target.shape, target.dtype,
                            bound, False, indent, force=force)
-
-
-def reduce_step(b, x, indent):
-    """A reduction over drawn axes (also used by ``program_steps``)."""
-    names = [n for n in REDUCTIONS if n in REGISTRY and REDUCTIONS[n].usable(x)]
-    name = b.draw(st.sampled_from(names))
-    rule = REDUCTIONS[name]
-    axis = b.draw(_axes(len(x.shape)))
-    keepdims = b.draw(st.booleans())
-    axes = norm_axes(axis, len(x.shape), name)
-    k = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
-    if rule.sums:
-        b.k_terms = max(b.k_terms, k)
-    dtype = "float32" if rule.to_float else x.dtype
-    expr = f"am.{name}({x.name}, axis={axis!r}, keepdims={keepdims})"
-    return b.assign(expr, reduced_shape(x.shape, axes, keepdims), dtype, rule.bound(x.bound, k),
-                    x.exact and rule.keeps_exact, indent)
-
-
-def _axes(ndim):
-    if ndim == 0:
-        return st.just(None)
-    single = st.integers(-ndim, ndim - 1)
-    several = st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True)
-    return st.one_of(st.none(), single, several.map(tuple))
