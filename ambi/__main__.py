@@ -1,6 +1,6 @@
 """`python -m ambi ...` is the `ambi` command."""
 import sys
 
-from .lang.cli import main
+from .cli import main
 
 sys.exit(main())

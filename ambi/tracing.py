@@ -4,7 +4,6 @@ A trace may have a parent (a cond branch or loop body traced inside a function).
 symbolic tensor of an enclosing trace used inside is *captured*: it becomes an extra
 ``arg`` of the inner graph, and the control-flow node passes it in (closure conversion).
 """
-import contextlib
 
 import numpy as np
 
@@ -84,14 +83,7 @@ class GraphTrace:
         return t is not None
 
 
-@contextlib.contextmanager
-def tracing(trace):
-    """Make ``trace`` the current mode for the duration of the block."""
-    core._traces.append(trace)
-    try:
-        yield trace
-    finally:
-        core._traces.pop()
+tracing = core.tracing_into  # make a trace the current mode for the duration of a block
 
 
 def trace_subgraph(fn, args, name):

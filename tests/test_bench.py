@@ -9,7 +9,7 @@ import pytest
 
 import ambi as am
 from ambi.bench.measure import break_even_calls
-from ambi.lang.cli import main
+from ambi.cli import main
 
 ROW_NUMBERS = ("eager_s", "graph_s", "first_s", "ratio")
 

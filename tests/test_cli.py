@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import ambi as am
-from ambi.lang.cli import main
+from ambi.cli import main
 
 EXAMPLES = pathlib.Path(__file__).resolve().parents[1] / "examples"
 

@@ -1,4 +1,4 @@
-"""The `ambi` command (SPEC section 9): run, graph, check, exec, devices, bench.
+"""The language's commands of `ambi` (SPEC section 9): run, graph, check, exec, devices.
 
 Exit status: 0 success; 1 a runtime error in the user's program (or a mismatch, for
 `check`); 2 a usage or syntax error. Errors print ``FILE:LINE:COL: error: message``,
@@ -9,10 +9,8 @@ import io
 import os
 import sys
 import traceback
-import warnings
 
 import ambi as am
-from ambi.bench.cli import add_parser as _bench_parser
 from ambi.devices import report as devices_report
 from ambi.errors import _loc_override
 
@@ -25,27 +23,7 @@ from .runtime import UsageError
 OK, RUNTIME, USAGE = 0, 1, 2
 
 
-def main(argv=None):
-    """Entry point of the `ambi` console script; returns the exit status.
-
-    >>> main(["run", "examples/hello.ambi"])
-    hello, ambi
-    0
-    """
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as e:  # argparse: --help (0) or a usage error (2)
-        return e.code if isinstance(e.code, int) else USAGE
-    try:
-        with warnings.catch_warnings():
-            warnings.showwarning = _show_warning
-            return args.func(args) or OK
-    except BaseException as e:  # noqa: B036  (every failure becomes a located message)
-        return report(e, args)
-
-
-def _show_warning(message, category, filename, lineno, file=None, line=None):
+def show_warning(message, category, filename, lineno, file=None, line=None):
     """Warnings (a function retraced too often...) at the script line running now."""
     loc = _loc_override[-1] if _loc_override else None
     sys.stdout.flush()
@@ -173,16 +151,8 @@ def cmd_devices(args):
 
 
 # -- the parser -------------------------------------------------------------------------
-def build_parser():
-    p = argparse.ArgumentParser(prog="ambi",
-                                description="Run .ambi scripts eagerly or as graphs.")
-    p.add_argument("--traceback", action="store_true",
-                   help="show the Python traceback of an error")
-    # the same flag after the command; SUPPRESS keeps it from resetting the one before
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--traceback", action="store_true", default=argparse.SUPPRESS,
-                        help="show the Python traceback of an error")
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+def add_parsers(sub, common):
+    """The language's commands: run, graph, check, exec, devices."""
     _run_parser(sub, common)
     _graph_parser(sub, common)
     _check_parser(sub, common)
@@ -192,8 +162,6 @@ def build_parser():
     d.add_argument("--check", action="store_true",
                    help="run the OpenCL conformance probe again and list every check")
     d.set_defaults(func=cmd_devices)
-    _bench_parser(sub, common)
-    return p
 
 
 def _opt_level(p):
@@ -263,6 +231,3 @@ def _count(text):
         raise argparse.ArgumentTypeError(f"expected an integer >= 0, not {text!r}")
     return n
 
-
-if __name__ == "__main__":
-    sys.exit(main())

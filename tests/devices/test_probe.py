@@ -94,7 +94,7 @@ def test_a_broken_family_refuses_the_device_with_reasons(tmp_path):
     assert target.cl_device.driver_version.strip() in why
     assert "pip install ambi[intel]" in why and "ambi devices --check" in why
     _others_work(out, target)
-    cli = _run(tmp_path, fault, "from ambi.lang.cli import main; raise SystemExit(main("
+    cli = _run(tmp_path, fault, "from ambi.cli import main; raise SystemExit(main("
                                 "['devices']))")
     assert cli.returncode == 1, cli.stderr
     assert "refused" in cli.stdout and "why:" in cli.stdout
@@ -104,7 +104,7 @@ def test_ambi_check_refuses_a_broken_device_without_a_table(tmp_path):
     target = _target()
     script = tmp_path / "s.ambi"
     script.write_text("print(reduce_sum([1.0, 2.0, 3.0]))\n")
-    code = (f"from ambi.lang.cli import main; raise SystemExit(main(['check', {str(script)!r}, "
+    code = (f"from ambi.cli import main; raise SystemExit(main(['check', {str(script)!r}, "
             f"'--devices', 'cpu', {target.name!r}]))")
     run = _run(tmp_path, "reduce:wrong", code)
     assert run.returncode == 1, run.stdout + run.stderr

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import ambi as am
 from ambi.errors import LoadError, RunError
 from ambi.ir import deserialize, serialize
-from ambi.lang.cli import main
+from ambi.cli import main
 
 from .conftest import budget
 

@@ -10,7 +10,7 @@ import re
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ambi.lang import runtime
-from ambi.lang.cli import main
+from ambi.cli import main
 from ambi.testing.programs_lang import programs
 
 from .conftest import budget

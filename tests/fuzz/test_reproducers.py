@@ -12,7 +12,7 @@ import pytest
 import ambi as am
 from ambi.errors import AmbiError, ArgumentError, RunError, ShapeError
 from ambi.lang import run_source
-from ambi.lang.cli import main
+from ambi.cli import main
 from ambi.lang.parser import MAX_NESTING, AmbiSyntaxError
 
 X = am.ones([2, 3])

@@ -363,7 +363,8 @@ def edit_cases():
 def test_malformed_files_raise_load_error_saying_what_and_where(case, tmp_path):
     edit, message = edit_cases()[case]
     doc = base_doc()
-    deserialize.from_json(json.loads(json.dumps(doc)), variable=am.Variable)  # the unedited file loads
+    # the unedited file loads
+    deserialize.from_json(json.loads(json.dumps(doc)), variable=am.Variable)
     edit(doc)
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(doc))

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from ambi.lang.cli import main
+from ambi.cli import main
 
 GOLDEN = pathlib.Path(__file__).with_name("golden_errors.txt")
 

@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 from ambi.lang import runtime
 from ambi.lang.checking import compare_output, run_captured
-from ambi.lang.cli import main
+from ambi.cli import main
 from ambi.testing.programs_lang import loose_programs, mutated_programs, programs, token_soup
 
 LOCATED = re.compile(r"^\S+:\d+:\d+: error: ")

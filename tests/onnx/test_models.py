@@ -13,7 +13,7 @@ import pytest
 
 import ambi as am
 from ambi.errors import LoadError
-from ambi.lang.cli import main
+from ambi.cli import main
 
 from onnx_oracle import assert_close, ort_run
 
