@@ -5,6 +5,9 @@ flags that passes consult, the numpy kernel that defines its meaning, and room f
 gradient (``vjp``) and the OpenCL template (``cl``). Eager execution, tracing, passes,
 devices and autodiff read only this record.
 """
+import dataclasses
+from typing import Callable
+
 from .. import dtypes as dt
 from ..errors import ArgumentError, DTypeError, LoadError
 from .params import P, Param, check_one  # noqa: F401  (P: for defop calls)
@@ -13,30 +16,52 @@ from .types import TensorType
 REGISTRY = {}
 
 
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class OpDef:
-    """One op. Call it like a function: ``am.exp(x)`` is ``exp_op.__call__(x)`` -> bind."""
+    """One op, declared once with ``defop``. Call it like a function: ``am.exp(x)`` is
+    ``exp_op.__call__(x)`` -> bind. The fields are the table in docs/architecture.md."""
 
-    def __init__(self, name, *, arity=1, params=None, kernel=None, shape=None, dtype=None,
-                 types=None, decompose=None, accepts=dt.ALL, same_dtype=None, out_dtype="same",
-                 elementwise=False, commutative=False, effect=False, random=False,
-                 foldable=True, differentiable=True, subgraphs=(), nout=1, variadic=False,
-                 terminates=True, vjp=None, cl=None, doc=""):
-        self.name, self.arity = name, arity
-        self.params, self.kinds = _split_params(name, params or {})
-        self.kernel, self.shape_rule, self.decompose = kernel, shape, decompose
-        self.dtype_rule = dtype or _dtype_rule(self)
-        self.types_rule = types
-        self.accepts, self.out_dtype = tuple(accepts), out_dtype
-        self.same_dtype = None if same_dtype is None else tuple(same_dtype)  # None: all
-        self.elementwise, self.commutative, self.effect = elementwise, commutative, effect
-        self.random, self.foldable = random, foldable and not effect
-        self.differentiable, self.subgraphs, self.nout = differentiable, tuple(subgraphs), nout
-        self.variadic, self.vjp, self.cl = variadic, vjp, cl
-        self.terminates = terminates  # False: may run forever, so no pass may drop it
-        self.dtype_memo = {}  # input dtypes -> output dtype, for param-less ops (eager)
-        self.types_memo = {}  # input TensorTypes -> output types, for param-less ops (tracing)
-        self.__doc__ = doc
-        self.__name__ = name
+    name: str
+    arity: int = 1                 # operands (a variadic op takes a list as its first)
+    variadic: bool = False
+    params: dict = None            # param name -> default, in positional order
+    kinds: dict = None             # param name -> kind (``ambi.ir.params``)
+    kernel: Callable = None        # the numpy implementation: defines the op's meaning
+    decompose: Callable = None     # or a composite written with other ops
+    shape_rule: Callable = None    # (*shapes, **params) -> shape, or a ShapeError
+    dtype_rule: Callable = None    # (dtypes, **params) -> dtype; default from the 3 below
+    types_rule: Callable = None    # (types, **params) -> output types, for the rest
+    accepts: tuple = dt.ALL
+    same_dtype: tuple = None       # operands that share a dtype; None: all
+    out_dtype: object = "same"
+    elementwise: bool = False
+    commutative: bool = False
+    effect: bool = False           # never dropped, merged, reordered or folded
+    random: bool = False           # without a seed, an effect
+    foldable: bool = True
+    differentiable: bool = True
+    subgraphs: tuple = ()          # params that hold graphs (cond, while, fused)
+    nout: int = 1                  # None: as many as the types rule says
+    terminates: bool = True        # False: may run forever, so no pass may drop it
+    vjp: Callable = None           # the gradient rule (autodiff)
+    cl: dict = None                # the OpenCL template (devices)
+    doc: str = ""
+    # memos for param-less ops: input dtypes -> output dtype (eager), input TensorTypes
+    # -> output types (tracing)
+    dtype_memo: dict = dataclasses.field(default_factory=dict)
+    types_memo: dict = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self):
+        fill = object.__setattr__  # frozen: derived fields are set once, here
+        fill(self, "params", self.params or {})
+        fill(self, "kinds", self.kinds or {})
+        fill(self, "dtype_rule", self.dtype_rule or _dtype_rule(self))
+        fill(self, "accepts", tuple(self.accepts))
+        fill(self, "same_dtype", None if self.same_dtype is None else tuple(self.same_dtype))
+        fill(self, "subgraphs", tuple(self.subgraphs))
+        fill(self, "foldable", self.foldable and not self.effect)
+        fill(self, "__doc__", self.doc)
+        fill(self, "__name__", self.name)
 
     def __repr__(self):
         return f"<op {self.name}>"
@@ -162,12 +187,19 @@ def check_same(opname, dtypes):
                 f"convert one with am.cast(x, am.{dtypes[0].name})")
 
 
+def declare(name, *, params=None, shape=None, dtype=None, types=None, **fields):
+    """An OpDef from its declaration: ``params`` maps each name to a kind with its
+    default (``P.axis(0)``); ``shape``, ``dtype`` and ``types`` are the rules."""
+    defaults, kinds = _split_params(name, params or {})
+    return OpDef(name, params=defaults, kinds=kinds, shape_rule=shape, dtype_rule=dtype,
+                 types_rule=types, **fields)
+
+
 def defop(name, **fields):
     """Declare an op once and register it; returns the OpDef (which is callable)."""
     if name in REGISTRY:
         raise ValueError(f"op {name!r} declared twice")
-    op = OpDef(name, **fields)
-    REGISTRY[name] = op
+    op = REGISTRY[name] = declare(name, **fields)
     return op
 
 

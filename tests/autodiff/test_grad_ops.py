@@ -27,8 +27,8 @@ def test_every_differentiable_op_is_sampled():
 
 
 def test_an_op_without_a_rule_fails_loudly():
-    from ambi.ir.opdef import OpDef
-    op = OpDef("ruleless", kernel=lambda x: x * 2, shape=lambda s: s)
+    from ambi.ir.opdef import declare
+    op = declare("ruleless", kernel=lambda x: x * 2, shape=lambda s: s)
     x = am.constant(1.0)
     with am.GradientTape() as tape:
         tape.watch(x)

@@ -39,7 +39,7 @@ def test_every_primitive_has_a_device_kernel():
 
 
 def test_an_op_without_a_kernel_is_a_loud_error(cl_device):
-    op = am.ir.OpDef("no_kernel_op", kernel=np.negative, shape=lambda s: s)
+    op = am.ir.opdef.declare("no_kernel_op", kernel=np.negative, shape=lambda s: s)
     with am.device(cl_device), pytest.raises(am.errors.DeviceError, match="no_kernel_op"):
         cl_ops.run(cl_device, op, [am.constant([1.0])], {}, [am.ir.TensorType((1,),
                                                                            am.float32)])
