@@ -89,8 +89,10 @@ tracing = core.tracing_into  # make a trace the current mode for the duration of
 def trace_subgraph(fn, args, name):
     """Trace ``fn(*args)`` into a subgraph of the current trace.
 
-    ``args`` are TensorTypes for the subgraph's explicit inputs; returns (graph,
-    captures, outputs) where outputs are the raw Python results of ``fn``.
+    ``args`` are TensorTypes for the subgraph's explicit inputs. Returns ``(sub,
+    inputs, result)``: the subgraph's ``GraphTrace`` (``sub.graph``; ``sub.captures``
+    lists the outer values it used, each also an extra input of ``sub.graph``), the
+    symbolic inputs ``fn`` was called with, and ``fn``'s raw Python result.
     """
     parent = core.current_trace()
     sub = GraphTrace(name, parent=parent, device=parent.device)
