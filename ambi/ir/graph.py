@@ -26,6 +26,7 @@ class Graph:
         self.last_effect = None
         self._order = None
         self._operands = {}  # node -> its operands, cached like the order until a change
+        self._last = None  # (order, outputs, last_uses()) for that order and those outputs
         self._names = {}
 
     # -- building -----------------------------------------------------------------
@@ -101,22 +102,25 @@ class Graph:
         n, out = value
         return self[n]["types"][out]
 
-    def last_uses(self, operands=None):
+    def last_uses(self):
         """node -> the values (node, out) whose last use it is; outputs are never freed.
 
-        ``operands`` may map each node (in ``order()``) to ``operands(node)`` already.
+        Cached with the order it was computed for and the outputs: a loop body's walk
+        runs once per iteration. Read it, don't change it.
         """
-        if operands is None:
-            operands = {n: self.operands(n) for n in self.order()}
+        order, outputs = self.order(), tuple(self.outputs)
+        if self._last is not None and self._last[0] is order and self._last[1] == outputs:
+            return self._last[2]
         last = {}
-        for n, vals in operands.items():
-            for v in vals:
+        for n in order:
+            for v in self.operands(n):
                 last[v] = n
-        for v in self.outputs:
+        for v in outputs:
             last.pop(v, None)
         out = {}
         for v, n in last.items():
             out.setdefault(n, []).append(v)
+        self._last = (order, outputs, out)
         return out
 
     def walk(self, inputs, step, free=None):
@@ -128,11 +132,11 @@ class Graph:
         (and handed to ``free(value, x)`` when given). Returns the outputs' values.
         """
         env = {(n, 0): x for n, x in zip(self.inputs, inputs)}
-        ins, last = set(self.inputs), self.last_uses()
+        ins, last, operands = set(self.inputs), self.last_uses(), self.operands
         for n in self.order():
             if n in ins:
                 continue
-            outs = step(n, [env[v] for v in self.operands(n)])
+            outs = step(n, [env[v] for v in operands(n)])
             for i, x in enumerate(outs):
                 env[(n, i)] = x
             for v in last.get(n, ()):
