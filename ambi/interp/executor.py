@@ -122,7 +122,9 @@ class _Source:
             self._del()
         self.env[f"k{n}"] = _bound_kernel(op, node["params"], self.run_sub)
         call = self._call(n, args)
-        if _inlinable(self.graph, n, op, call.depth):
+        # a pure single-output call may wait for its use (the next node) to take it inline
+        if op.nout == 1 and call.depth < MAX_NESTING and not op.subgraphs \
+                and not self.graph.is_effect(n):
             self.pending = call
             return (call,)
         outs = [f"v{n}_{i}" for i in range(len(node["types"]))]
@@ -167,12 +169,6 @@ class _Source:
         self.dead = []
         if gone:
             self.lines.append(f"    del {', '.join(gone)}")
-
-
-def _inlinable(graph, n, op, depth):
-    """A pure single-output call may wait for its use (the next node) to take it inline."""
-    return (op.nout == 1 and depth < MAX_NESTING and not op.subgraphs
-            and not graph.is_effect(n))
 
 
 def _bound_kernel(op, params, run_sub):

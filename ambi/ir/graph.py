@@ -26,7 +26,7 @@ class Graph:
         self.last_effect = None
         self._order = None
         self._operands = {}  # node -> its operands, cached like the order until a change
-        self._last = None  # (order, outputs, last_uses()) for that order and those outputs
+        self._memo = None  # (order, outputs, last uses, walk steps) for that order and outputs
         self._names = {}
 
     # -- building -----------------------------------------------------------------
@@ -105,23 +105,28 @@ class Graph:
     def last_uses(self):
         """node -> the values (node, out) whose last use it is; outputs are never freed.
 
-        Cached with the order it was computed for and the outputs: a loop body's walk
-        runs once per iteration. Read it, don't change it.
+        Cached with the order and the outputs it was computed for (a loop body's walk
+        runs once per iteration): read it, don't change it.
         """
+        return self._liveness()[0]
+
+    def _liveness(self):
+        """(last_uses(), the walk's steps: (node, operands, values it uses last) for each
+        node but the inputs, in order), cached with the order and the outputs."""
         order, outputs = self.order(), tuple(self.outputs)
-        if self._last is not None and self._last[0] is order and self._last[1] == outputs:
-            return self._last[2]
-        last = {}
-        for n in order:
-            for v in self.operands(n):
-                last[v] = n
-        for v in outputs:
-            last.pop(v, None)
-        out = {}
-        for v, n in last.items():
-            out.setdefault(n, []).append(v)
-        self._last = (order, outputs, out)
-        return out
+        memo = self._memo
+        if memo is None or memo[0] is not order or memo[1] != outputs:
+            operands = {n: tuple(self.operands(n)) for n in order}
+            last = {v: n for n, vals in operands.items() for v in vals}
+            for v in outputs:
+                last.pop(v, None)
+            uses = {}
+            for v, n in last.items():
+                uses.setdefault(n, []).append(v)
+            ins = set(self.inputs)
+            steps = [(n, operands[n], uses.get(n, ())) for n in order if n not in ins]
+            memo = self._memo = (order, outputs, uses, steps)
+        return memo[2], memo[3]
 
     def walk(self, inputs, step, free=None):
         """The one graph walk, shared by every executor, code generator and replay.
@@ -132,14 +137,11 @@ class Graph:
         (and handed to ``free(value, x)`` when given). Returns the outputs' values.
         """
         env = {(n, 0): x for n, x in zip(self.inputs, inputs)}
-        ins, last, operands = set(self.inputs), self.last_uses(), self.operands
-        for n in self.order():
-            if n in ins:
-                continue
-            outs = step(n, [env[v] for v in operands(n)])
+        for n, operands, used_last in self._liveness()[1]:
+            outs = step(n, [env[v] for v in operands])
             for i, x in enumerate(outs):
                 env[(n, i)] = x
-            for v in last.get(n, ()):
+            for v in used_last:
                 x = env.pop(v)
                 if free is not None:
                     free(v, x)
