@@ -4,11 +4,10 @@ The value comes from the very kernel the reference interpreter calls (``run_node
 so a folded graph computes exactly what the unfolded one would. The op's rewrite rules
 marked ``folds`` apply too: so a ``cond`` whose predicate is a constant becomes its taken
 branch, inlined and folded in turn (its effects keep the cond's place in the effect
-chain). Refused: effects
-(which includes random draws without a seed; seeded draws are pure and fold), ops
-marked ``foldable=False``, loops (a loop may not end), results with more than
-``ambi.config.FOLD_MAX_ELEMENTS`` elements, and kernels that raise, so the error
-still happens at run time, at the user's line.
+chain). Refused: effects (which includes random draws without a seed; seeded draws are
+pure and fold), ops marked ``foldable=False``, loops (a loop may not end), results with
+more than ``ambi.config.FOLD_MAX_ELEMENTS`` elements, and kernels that raise, so the
+error still happens at run time, at the user's line.
 """
 import numpy as np
 
