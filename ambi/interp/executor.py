@@ -77,11 +77,11 @@ class _Call:
     """A node's call, not yet written while its one use may still take it inline;
     ``name`` is its variable once written."""
 
-    __slots__ = ("node", "expr", "nodes", "depth", "freed", "name")
+    __slots__ = ("node", "expr", "nodes", "depth", "name")
 
-    def __init__(self, node, expr, nodes, depth, freed):
+    def __init__(self, node, expr, nodes, depth):
         self.node, self.expr, self.nodes, self.depth = node, expr, nodes, depth
-        self.freed, self.name = freed, ""  # freed: values its nodes used last
+        self.name = ""
 
     def __str__(self):
         return self.name or self.expr
@@ -97,7 +97,7 @@ def _generate(graph, run_sub):
     src = _Source(graph, run_sub)
     names = [f"a{i}" for i in range(len(graph.inputs))]
     src.lines.append(f"def run({', '.join(names)}):")
-    outs = graph.walk(names, src.step, src.free)
+    outs = graph.walk(names, src.step)
     src.flush()
     src.lines.append(f"    return [{', '.join(map(str, outs))}]")
     return "\n".join(src.lines) + "\n", src.env, src.line_nodes
@@ -110,7 +110,7 @@ class _Source:
         self.graph, self.run_sub, self.last = graph, run_sub, graph.last_uses()
         self.env = {"__name__": "ambi.interp.generated"}
         self.lines, self.line_nodes = [], {}  # (line, column of a call) -> node, for errors
-        self.pending, self.dead = None, []  # dead: values freed by the written lines
+        self.pending, self.written = None, set()  # written: nodes whose values are v<n>_<i>
 
     def step(self, n, args):
         node = self.graph[n]
@@ -118,8 +118,6 @@ class _Source:
         if op is CONST:
             self.env[f"c{n}"] = _read_only(node["params"]["value"])
             return (f"c{n}",)
-        if self.dead:
-            self._del()
         self.env[f"k{n}"] = _bound_kernel(op, node["params"], self.run_sub)
         call = self._call(n, args)
         # a pure single-output call may wait for its use (the next node) to take it inline
@@ -137,38 +135,29 @@ class _Source:
         p = self.pending
         if p is not None and args.count(p) == 1 and (p.node, 0) in self.last.get(n, ()):
             self.pending = None
-            return _Call(n, f"k{n}({', '.join(map(str, args))})", (*p.nodes, n), p.depth + 1,
-                         p.freed)
-        if p is not None:
-            self.flush()
-        return _Call(n, f"k{n}({', '.join(map(str, args))})", (n,), 1, [])
-
-    def free(self, v, x):
-        """The walk is done with ``x`` after the node it just stepped: ``del`` it after
-        that node's line, once written."""
-        (self.pending.freed if self.pending is not None else self.dead).append(x)
+            return _Call(n, f"k{n}({', '.join(map(str, args))})", (*p.nodes, n), p.depth + 1)
+        self.flush()
+        return _Call(n, f"k{n}({', '.join(map(str, args))})", (n,), 1)
 
     def flush(self):
-        """Write the pending call as ``v<n>_0 = ...``, and delete what it used last."""
+        """Write the pending call, if any, as ``v<n>_0 = ...``."""
         p, self.pending = self.pending, None
         if p is not None:
             p.name = f"v{p.node}_0"
             self._write(p, p.name)
-        self._del()
 
     def _write(self, call, target):
+        """The line ``target = call``, then one ``del`` of the variables its calls used
+        last (Graph.last_uses); values taken inline, arguments and constants have none."""
         line = f"    {target} = {call.expr}" if target else f"    {call.expr}"
         self.lines.append(line)
         for m in call.nodes:
             self.line_nodes[(len(self.lines), line.index(f"k{m}("))] = m
-        self.dead += call.freed
-
-    def _del(self):
-        """One ``del`` of the variables that the lines written so far used last."""
-        gone = [name for name in map(str, self.dead) if name.startswith("v")]
-        self.dead = []
-        if gone:
-            self.lines.append(f"    del {', '.join(gone)}")
+        self.written.add(call.node)
+        dead = [f"v{m}_{i}" for k in call.nodes for m, i in self.last.get(k, ())
+                if m in self.written]
+        if dead:
+            self.lines.append(f"    del {', '.join(dead)}")
 
 
 def _bound_kernel(op, params, run_sub):

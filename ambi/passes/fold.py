@@ -42,7 +42,7 @@ def _fold_node(graph, n):
 def _folded(graph, n):
     """The values that stand for n (constants, or a branch's outputs), or None."""
     node = graph[n]
-    rules = [r for r in rules_for(graph, n) if r.folds]
+    rules = node["op"].rewrites and rules_for(graph, n, folds=True)  # most ops have none
     if rules:  # e.g. a cond's taken branch: each node it adds is folded as it comes
         outs = Site(graph, n, _fold_node).match(rules)
         if outs is not None:

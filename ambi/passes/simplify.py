@@ -28,18 +28,20 @@ def simplify(graph):
     return changed
 
 
-def rules_for(graph, n):
-    """The rules that may rewrite node n: its op's, only those that keep effects in
-    place when n is an effect."""
+def rules_for(graph, n, folds=False):
+    """The rules that may rewrite node n: its op's (with ``folds``, those marked so), and
+    only those that keep effects in place when n is an effect."""
     rules = graph[n]["op"].rewrites
+    if rules and folds:
+        rules = [r for r in rules if r.folds]
     if rules and graph.is_effect(n):
-        return [r for r in rules if r.effects]
+        rules = [r for r in rules if r.effects]
     return rules
 
 
 def _rewrite(graph, n):
     """Replace n by the first rule's result that keeps its types; returns that or None."""
-    rules = rules_for(graph, n)
+    rules = graph[n]["op"].rewrites and rules_for(graph, n)  # most ops have none
     outs = Site(graph, n).match(rules) if rules else None
     if outs is not None:
         _replace(graph, n, outs)
