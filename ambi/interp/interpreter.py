@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import config, dtypes as dt
 from ..errors import AmbiError, RunError
+from ..limits import allocation_error, cannot_allocate
 
 KERNEL_ERRORS = (ValueError, IndexError, TypeError, ArithmeticError, MemoryError)
 
@@ -39,7 +40,6 @@ def run_node(graph, n, args, run_subgraph):
 def node_error(graph, n, exc):
     node = graph[n]
     loc = node["locs"][0] if node["locs"] else None
-    from ..limits import allocation_error, cannot_allocate
     if cannot_allocate(exc, node["types"]):
         t = max(node["types"], key=lambda t: math.prod(t.shape))
         return allocation_error(t.shape, t.dtype, node["op"].name, loc)

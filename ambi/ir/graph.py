@@ -26,6 +26,7 @@ class Graph:
         self.last_effect = None
         self._order = None
         self._operands = {}  # node -> its operands, cached like the order until a change
+        self._memo = None  # (order, outputs, last uses, walk steps) for that order and outputs
         self._names = {}
 
     # -- building -----------------------------------------------------------------
@@ -105,23 +106,31 @@ class Graph:
         n, out = value
         return self[n]["types"][out]
 
-    def last_uses(self, operands=None):
+    def last_uses(self):
         """node -> the values (node, out) whose last use it is; outputs are never freed.
 
-        ``operands`` may map each node (in ``order()``) to ``operands(node)`` already.
+        Cached with the order and the outputs it was computed for (a loop body's walk
+        runs once per iteration): read it, don't change it.
         """
-        if operands is None:
-            operands = {n: self.operands(n) for n in self.order()}
-        last = {}
-        for n, vals in operands.items():
-            for v in vals:
-                last[v] = n
-        for v in self.outputs:
-            last.pop(v, None)
-        out = {}
-        for v, n in last.items():
-            out.setdefault(n, []).append(v)
-        return out
+        return self._liveness()[0]
+
+    def _liveness(self):
+        """(last_uses(), the walk's steps: (node, operands, values it uses last) for each
+        node but the inputs, in order), cached with the order and the outputs."""
+        order, outputs = self.order(), tuple(self.outputs)
+        memo = self._memo
+        if memo is None or memo[0] is not order or memo[1] != outputs:
+            operands = {n: tuple(self.operands(n)) for n in order}
+            last = {v: n for n, vals in operands.items() for v in vals}
+            for v in outputs:
+                last.pop(v, None)
+            uses = {}
+            for v, n in last.items():
+                uses.setdefault(n, []).append(v)
+            ins = set(self.inputs)
+            steps = [(n, operands[n], uses.get(n, ())) for n in order if n not in ins]
+            memo = self._memo = (order, outputs, uses, steps)
+        return memo[2], memo[3]
 
     def walk(self, inputs, step, free=None):
         """The one graph walk, shared by every executor, code generator and replay.
@@ -132,14 +141,11 @@ class Graph:
         (and handed to ``free(value, x)`` when given). Returns the outputs' values.
         """
         env = {(n, 0): x for n, x in zip(self.inputs, inputs)}
-        ins, last = set(self.inputs), self.last_uses()
-        for n in self.order():
-            if n in ins:
-                continue
-            outs = step(n, [env[v] for v in self.operands(n)])
+        for n, operands, used_last in self._liveness()[1]:
+            outs = step(n, [env[v] for v in operands])
             for i, x in enumerate(outs):
                 env[(n, i)] = x
-            for v in last.get(n, ()):
+            for v in used_last:
                 x = env.pop(v)
                 if free is not None:
                     free(v, x)

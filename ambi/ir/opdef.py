@@ -45,6 +45,8 @@ class OpDef:
     terminates: bool = True        # False: may run forever, so no pass may drop it
     vjp: Callable = None           # the gradient rule (autodiff)
     cl: dict = None                # the OpenCL template (devices)
+    rewrites: tuple = ()           # local rewrite rules (ambi/ops/rewrites.py)
+    fusion: bool = False           # holds a chain the fuse pass made: one kernel, never re-fused
     doc: str = ""
     # memos for param-less ops: input dtypes -> output dtype (eager), input TensorTypes
     # -> output types (tracing)
@@ -59,6 +61,7 @@ class OpDef:
         fill(self, "accepts", tuple(self.accepts))
         fill(self, "same_dtype", None if self.same_dtype is None else tuple(self.same_dtype))
         fill(self, "subgraphs", tuple(self.subgraphs))
+        fill(self, "rewrites", tuple(self.rewrites))
         fill(self, "foldable", self.foldable and not self.effect)
         fill(self, "__doc__", self.doc)
         fill(self, "__name__", self.name)
@@ -201,6 +204,12 @@ def defop(name, **fields):
         raise ValueError(f"op {name!r} declared twice")
     op = REGISTRY[name] = declare(name, **fields)
     return op
+
+
+def add_rules(op, field, *rules):
+    """Append rules to a declared op's tuple field (``rewrites``): rules that emit other
+    ops are attached once those exist, as JAX attaches ``ad.defjvp(exp_p, ...)``."""
+    object.__setattr__(op, field, (*getattr(op, field), *rules))
 
 
 def get_op(name):

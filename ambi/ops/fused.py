@@ -2,7 +2,8 @@
 
 Its operands are the chain's inputs from outside; its outputs are the chain's values
 used outside. On the ``cpu`` device it runs the subgraph with the reference semantics;
-an OpenCL device renders the whole subgraph into one generated kernel.
+an OpenCL device renders the whole subgraph into one generated kernel. Its ``fusion``
+flag tells the passes so: ``fuse`` makes such nodes and never fuses inside their bodies.
 """
 from ..ir.opdef import P, defop
 
@@ -17,5 +18,5 @@ def _fused_types(types, graph):
 
 fused = defop("fused", variadic=True, params={"graph": P.graph(None)}, kernel=_fused_kernel,
               types=_fused_types, subgraphs=("graph",), same_dtype=(), nout=None,
-              differentiable=False, cl={"kernel": "fused", "graph": "graph"},
+              differentiable=False, cl={"kernel": "fused", "graph": "graph"}, fusion=True,
               doc="Elementwise ops fused into one node; one kernel on an OpenCL device.")

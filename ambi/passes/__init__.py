@@ -1,7 +1,8 @@
 """Graph-to-graph rewrites and the pipeline that runs them by ``-O`` level.
 
-Each pass is a function ``Graph -> bool`` (changed) that also rewrites every
-control-flow subgraph. ``docs/passes.md`` says what each guarantees and refuses.
+Each pass is a function ``Graph -> bool`` (changed) on one graph; the manager applies it
+to the graph and to every control-flow subgraph. ``docs/passes.md`` says what each
+guarantees and refuses.
 """
 from .cse import cse
 from .dce import dce

@@ -12,21 +12,13 @@ import numpy as np
 
 from ..ir.graph import Graph
 from ..ir.ops_ir import ARG
-from .manager import graphs
 
 
 def cse(graph):
-    """Merge equal computations in ``graph`` and in each of its subgraphs.
+    """Merge equal computations in ``graph``.
 
     >>> am.passes.run(graph, ["cse", "dce"])    # x*y + y*x  ->  m = x*y; m + m
     """
-    changed = False
-    for g in graphs(graph):
-        changed |= _cse_one(g)
-    return changed
-
-
-def _cse_one(graph):
     seen, changed = {}, False
     for n in list(graph.order()):
         node = graph[n]

@@ -4,25 +4,17 @@ A node whose op may not terminate (``op.terminates`` is False: ``while``) is kep
 effect: a loop that never ends must hang the graph as it hangs the eager program, so the
 output matches line for line in every mode (SPEC section 8). docs/passes.md says more.
 """
-from .manager import graphs
 
 
 def dce(graph):
-    """Remove nodes that no output or effect needs, in ``graph`` and its subgraphs.
+    """Remove nodes that no output or effect needs.
 
     Effects and graph inputs (``arg`` nodes) always stay: a subgraph's inputs line up
     with the operands of the node that holds it, so they are never renumbered.
 
-    >>> am.passes.run(graph, ["dce"])[0]["changed"]   # or dce(graph) -> bool
+    >>> am.passes.run(graph, ["dce"])[0]["changed"]   # or dce(graph) -> bool, one graph
     True
     """
-    changed = False
-    for g in graphs(graph):
-        changed |= _dce_one(g)
-    return changed
-
-
-def _dce_one(graph):
     live = _reaching(graph, _roots(graph))
     dead = [n for n in graph.nx if n not in live]
     for n in dead:

@@ -1,22 +1,20 @@
 """Constant folding: a node whose operands are all constants becomes a constant.
 
 The value comes from the very kernel the reference interpreter calls (``run_node``),
-so a folded graph computes exactly what the unfolded one would. A ``cond`` whose
-predicate is a constant becomes its taken branch, inlined and folded in turn (its
-effects keep the cond's place in the effect chain). Refused: effects
-(which includes random draws without a seed; seeded draws are pure and fold), ops
-marked ``foldable=False``, loops (a loop may not end), results with more than
-``ambi.config.FOLD_MAX_ELEMENTS`` elements, and kernels that raise, so the error
-still happens at run time, at the user's line.
+so a folded graph computes exactly what the unfolded one would. The op's rewrite rules
+marked ``folds`` apply too: so a ``cond`` whose predicate is a constant becomes its taken
+branch, inlined and folded in turn (its effects keep the cond's place in the effect
+chain). Refused: effects (which includes random draws without a seed; seeded draws are
+pure and fold), ops marked ``foldable=False``, loops (a loop may not end), results with
+more than ``ambi.config.FOLD_MAX_ELEMENTS`` elements, and kernels that raise, so the
+error still happens at run time, at the user's line.
 """
 import numpy as np
 
 from .. import config, dtypes as dt
 from ..interp.interpreter import interpret, run_node
 from ..ir.ops_ir import CONST
-from ..ops import control
-from .manager import graphs
-from .simplify import Site, cond_constant
+from .simplify import Site, rules_for
 
 
 def fold(graph):
@@ -26,9 +24,8 @@ def fold(graph):
     >>> am.passes.run(graph, ["fold", "dce"])   # x + 2*3  ->  x + 6
     """
     changed = False
-    for g in graphs(graph):
-        for n in list(g.order()):
-            changed |= n in g and _fold_node(g, n) is not None
+    for n in list(graph.order()):
+        changed |= n in graph and _fold_node(graph, n) is not None
     return changed
 
 
@@ -45,8 +42,11 @@ def _fold_node(graph, n):
 def _folded(graph, n):
     """The values that stand for n (constants, or a branch's outputs), or None."""
     node = graph[n]
-    if node["op"] is control.cond:  # each node the branch adds is folded as it comes
-        return cond_constant(Site(graph, n, _fold_node), *graph.operands(n))
+    rules = node["op"].rewrites and rules_for(graph, n, folds=True)  # most ops have none
+    if rules:  # e.g. a cond's taken branch: each node it adds is folded as it comes
+        outs = Site(graph, n, _fold_node).match(rules)
+        if outs is not None:
+            return outs
     if not _foldable(graph, n):
         return None
     values = _evaluate(graph, n, [graph[u]["params"]["value"] for u, _ in graph.operands(n)])

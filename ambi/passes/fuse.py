@@ -1,37 +1,34 @@
-"""Elementwise fusion (-O2): chains of elementwise ops of one shape become one ``fused``
-node holding them as a subgraph, so an OpenCL device runs them as one kernel and the
-intermediates never touch memory.
+"""Elementwise fusion (-O2): chains of elementwise ops of one shape become one node of the
+op flagged ``fusion`` (``fused``) holding them as a subgraph, so an OpenCL device runs
+them as one kernel and the intermediates never touch memory. The pass manager never
+hands a level-2 rewrite such as this one a fused body, so a chain is fused once.
 
 A node joins the groups of its operands' producers when they have its shape and the
 union stays convex (no operand from outside depends on the group, which would make a
 cycle). Inputs of any
 shape may broadcast into a group; values used outside it become the node's outputs.
 """
+import functools
+
 from ..ir.lazy import nx
 
 from .. import config
 from ..ir.graph import Graph
 from ..ir.ops_ir import ARG
 from ..ir.opdef import REGISTRY
-from .manager import graphs
-
-BODY = "fused"  # the name of every fused subgraph; the pass never fuses inside one
 
 
 def fuse(graph, min_size=0, min_ops=2):
-    """Group elementwise chains into ``fused`` nodes, in ``graph`` and its subgraphs
-    (only chains of at least ``min_size`` elements and ``min_ops`` ops)."""
-    changed = False
-    for g in list(graphs(graph)):
-        if g.name == BODY or not _has_size(g, min_size):
-            continue
-        groups = [m for m in _groups(g)
-                  if g[m[0]]["types"][0].size >= min_size and len(m) >= min_ops]
-        groups = _acyclic(g, groups)
-        for members in groups:
-            _replace(g, members)
-        changed = changed or bool(groups)
-    return changed
+    """Group elementwise chains of ``graph`` into fused nodes (only chains of at least
+    ``min_size`` elements and ``min_ops`` ops)."""
+    if not _has_size(graph, min_size):
+        return False
+    groups = [m for m in _groups(graph)
+              if graph[m[0]]["types"][0].size >= min_size and len(m) >= min_ops]
+    groups = _acyclic(graph, groups)
+    for members in groups:
+        _replace(graph, members)
+    return bool(groups)
 
 
 def fuse_large(graph):
@@ -41,6 +38,12 @@ def fuse_large(graph):
     in cache and pay the blocks' Python: with Adam's 3-5-op updates of a 784x256 kernel
     blocked, the MLP train step took 1.31-1.37x numpy's time, 1.17-1.21x unblocked)."""
     return fuse(graph, min_size=config.CPU_FUSE_MIN_ELEMENTS, min_ops=config.CPU_FUSE_MIN_OPS)
+
+
+@functools.cache
+def _fusion_op():
+    """The op whose node holds a fused chain: the record flagged ``fusion``."""
+    return next(op for op in REGISTRY.values() if op.fusion)
 
 
 def _has_size(g, min_size):
@@ -148,8 +151,8 @@ def _reaches(g, u, pair, root, lo, rank):
 
 
 def _replace(g, members):
-    inside = set(members)
-    sub, outer, inner = Graph(BODY), {}, {}
+    op, inside = _fusion_op(), set(members)
+    sub, outer, inner = Graph(op.name), {}, {}
     for n in members:
         ops = []
         for v in g.operands(n):
@@ -164,8 +167,8 @@ def _replace(g, members):
     outs = [n for n in members if (n, 0) in g.outputs
             or any(u not in inside for u in g.users(n))]
     sub.outputs = [inner[(n, 0)] for n in outs]
-    f = g.add_node(REGISTRY["fused"], list(outer), {"graph": sub},
-                   [g[n]["types"][0] for n in outs], g[members[-1]]["locs"], "fused")
+    f = g.add_node(op, list(outer), {op.subgraphs[0]: sub},  # its one param: the body
+                   [g[n]["types"][0] for n in outs], g[members[-1]]["locs"])
     for i, n in enumerate(outs):
         g.replace_uses((n, 0), (f, i))
     for n in reversed(members):

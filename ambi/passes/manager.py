@@ -1,9 +1,11 @@
 """The pass manager: run named passes, verify after each, record stats, dump the graph.
 
-A pass is a function ``Graph -> bool`` (did it change anything). The manager adds what
-every pass needs and none should write itself: the IR verifier after each pass when
-checks are on (``AMBI_CHECKS=1``, always in tests), a stats record per pass, and the
-graph printed after each pass (``dump=True``, or ``AMBI_DEBUG>=3``).
+A pass is a function ``Graph -> bool`` (did it change anything) on one graph. The manager
+adds what every pass needs and none should write itself: it applies the pass to the graph
+and to each subgraph, parents first (a level-2 device rewrite skips the bodies of fused
+nodes: each is one kernel already); it runs the IR verifier after each pass
+when checks are on (``AMBI_CHECKS=1``, always in tests), keeps a stats record per pass,
+and prints the graph after each pass (``dump=True``, or ``AMBI_DEBUG>=3``).
 """
 import sys
 import time
@@ -15,8 +17,9 @@ from ..ir.verify import verify
 MAX_ROUNDS = 4  # -O1 repeats its passes until nothing changes, at most this many times
 
 
-def graphs(graph):
-    """``graph`` and every control-flow subgraph nested in it, parents first."""
+def graphs(graph, fused=True):
+    """``graph`` and every subgraph nested in it, parents first; without ``fused``, not
+    the bodies of fused nodes (those of an op flagged ``fusion``)."""
     out, seen, todo = [], set(), [graph]
     while todo:
         g = todo.pop()
@@ -25,7 +28,8 @@ def graphs(graph):
         seen.add(id(g))
         out.append(g)
         for n, attrs in g.nx._node.items():  # networkx's node dict: no view per call
-            if attrs["op"].subgraphs:
+            op = attrs["op"]
+            if op.subgraphs and (fused or not op.fusion):
                 todo.extend(reversed(g.subgraphs(n)))
     return out
 
@@ -40,7 +44,8 @@ def run_pass(table, graph, name, dump=False, round_=1):
     if name not in table:
         raise ArgumentError(f"unknown pass {name!r}; the passes are: {', '.join(table)}")
     before, t0 = size(graph), time.perf_counter()
-    changed = bool(table[name][0](graph))
+    pass_, level = table[name]
+    changed = apply(pass_, graph, fused=level < 2)
     if changed:  # a subgraph that lost its last effect takes its node out of the chain
         for g in reversed(graphs(graph)):  # innermost first
             g.unchain_pure()
@@ -51,6 +56,20 @@ def run_pass(table, graph, name, dump=False, round_=1):
               "nodes_after": size(graph), "seconds": seconds}
     _show(graph, record, dump)
     return record
+
+
+def apply(pass_, graph, fused=True):
+    """Run ``pass_`` on ``graph`` and on each of its subgraphs (``fused``: fused bodies
+    too); whether any changed.
+
+    Parents go first, each subgraph as it stood before the pass: nodes that ``fold`` or
+    ``simplify`` inline from a branch are rewritten as they are added, and the bodies of
+    the nodes ``fuse`` makes are not fused again.
+    """
+    changed = False
+    for g in graphs(graph, fused):
+        changed |= bool(pass_(g))
+    return changed
 
 
 def _show(graph, record, dump):

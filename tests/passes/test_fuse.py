@@ -83,3 +83,18 @@ def test_only_devices_that_ask_for_fusion_get_it():
     graph = _graph(f, x)
     am.passes.optimize(graph, 2, device=type("Dev", (), {"rewrites": ("fuse",)})())
     assert "fused" in _ops(graph)
+
+
+def test_fused_bodies_are_known_by_the_op_flag_not_by_a_graph_name():
+    """The manager skips the bodies of fusion nodes for the -O2 rewrites, so fusing twice
+    changes nothing; a user function that happens to be called ``fused`` is fused."""
+    x = am.constant(np.ones((2, 3), np.float32))
+
+    def fused(x):
+        return am.tanh(x * 2.0) - x
+
+    g = _graph(fused, x)
+    assert g.name == "fused" and am.ops.fused_op.fusion
+    assert run_passes(g, ["fuse"])[0]["changed"]
+    assert not run_passes(g, ["fuse"])[0]["changed"]
+    assert _fused_bodies(g) == [["arg", "arg", "multiply", "tanh", "subtract"]]

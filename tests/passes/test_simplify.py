@@ -162,3 +162,13 @@ def test_idempotent(f, expected, arg):
     before = canon(g)
     assert not run(g, ["simplify"])[0]["changed"]
     assert canon(g) == before
+
+
+def test_one_rule_on_the_op_record_covers_both_operand_orders():
+    """ambi/ops/rewrites.py writes ``x*1 -> x`` once, on multiply's record; multiply is
+    commutative, so simplify tries it on ``1*x`` too."""
+    assert am.multiply.commutative and len(am.multiply.rewrites) == 1
+    for f in (lambda x: x * 1.0, lambda x: 1.0 * x):
+        assert compute_nodes(simplified(f, X)) == []
+    g = trace(lambda x: am.constant(np.ones((2, 6), np.float32)) * x, X)
+    assert not run(g, ["simplify"])[0]["changed"]  # the 1 broadcasts x up, in either order
