@@ -20,7 +20,7 @@ class OpDef:
                  types=None, decompose=None, accepts=dt.ALL, same_dtype=None, out_dtype="same",
                  elementwise=False, commutative=False, effect=False, random=False,
                  foldable=True, differentiable=True, subgraphs=(), nout=1, variadic=False,
-                 terminates=True, vjp=None, cl=None, doc=""):
+                 terminates=True, vjp=None, cl=None, reads_variable=False, doc=""):
         self.name, self.arity = name, arity
         self.params, self.kinds = _split_params(name, params or {})
         self.kernel, self.shape_rule, self.decompose = kernel, shape, decompose
@@ -33,6 +33,7 @@ class OpDef:
         self.differentiable, self.subgraphs, self.nout = differentiable, tuple(subgraphs), nout
         self.variadic, self.vjp, self.cl = variadic, vjp, cl
         self.terminates = terminates  # False: may run forever, so no pass may drop it
+        self.reads_variable = reads_variable  # output is params["var"]'s value (the tape)
         self.dtype_memo = {}  # input dtypes -> output dtype, for param-less ops (eager)
         self.types_memo = {}  # input TensorTypes -> output types, for param-less ops (tracing)
         self.__doc__ = doc

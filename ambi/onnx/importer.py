@@ -16,7 +16,6 @@ from ..errors import AmbiError, ArgumentError, LoadError
 from ..function import function
 from ..ops import onnx_import_nn  # noqa: F401  (registers the nn ops)
 from ..ops.onnx_import import IMPORT
-from ..variables import _eager
 from . import require
 
 # One limit on what a file may make ambi allocate: elements of any tensor it declares
@@ -269,7 +268,7 @@ class _Context:
         static = all(_is_static(v) for v in self.inputs) and not self._has_graphs()
         try:
             if static:  # known now: compute it now, whether or not a trace is running
-                with _eager():
+                with core.suspended(traces=True):
                     outs = [None if o is None else np.asarray(o.numpy() if hasattr(
                         o, "numpy") else o) for o in rule(self, *self.inputs)]
             else:
