@@ -8,7 +8,7 @@ import contextlib
 
 import numpy as np
 
-from . import core
+from . import core, tree
 from .core import EagerTensor, SymbolicTensor, _Readable, convert_operands, to_numpy
 from .errors import AmbiError, TracingError, user_loc
 from .ir.graph import Graph
@@ -105,3 +105,12 @@ def trace_subgraph(fn, args, name):
         inputs = [sub.new_arg(t) for t in args]
         result = fn(*inputs)
     return sub, inputs, result
+
+
+def finish_branch(sub, result):
+    """Flatten a branch's result, convert leaves to tensors of the subgraph, set outputs."""
+    leaves, treedef = tree.flatten(() if result is None else result)
+    with tracing(sub):
+        leaves = [sub.to_symbolic(x) for x in leaves]
+    sub.graph.outputs = [(x.node, x.out) for x in leaves]
+    return leaves, treedef

@@ -8,6 +8,8 @@ gradient it builds is made of ordinary ops, hence part of the traced graph.
 from .. import core, tree
 from ..dtypes import FLOATS
 from ..errors import AmbiError, ArgumentError
+from ..ops.grads import zeros
+from . import control
 from .vjp import backward
 
 
@@ -93,7 +95,7 @@ class GradientTape:
         leaves, treedef = tree.flatten(sources)
         try:
             with core.without_tape(self):  # the gradient's own ops are for outer tapes
-                grads = backward(self._entries, self._tracked, targets, seeds)
+                grads = backward(self._entries, self._tracked, targets, seeds, SUBGRAPHS)
                 result = [self._source_grad(s, grads) for s in leaves]
         finally:
             if self._spent:  # free the recorded tensors; remember which variables were read
@@ -119,6 +121,37 @@ class GradientTape:
         """Forget everything recorded so far (the tape stays active)."""
         self._entries, self._tracked, self._reads = [], {}, {}
         self._spent = False
+
+
+class SubgraphContext:
+    """The ``ctx`` that the gradient rules of ops holding subgraphs (``cond``, ``while``)
+    receive: tracing, replaying and differentiating subgraphs, which live above the ops."""
+
+    tensors = staticmethod(control.tensors)
+    trace = staticmethod(control.trace)
+    replay = staticmethod(control.replay)
+
+    @staticmethod
+    def vjp(graph, inputs, cts):
+        """Cotangents of ``graph``'s inputs given its outputs' (None: no cotangent), by
+        replaying it under a fresh tape. Float inputs always get a tensor (zeros where
+        unconnected); other inputs get None."""
+        inputs, cts = control.tensors(inputs), control.tensors(cts)
+        with GradientTape() as tape:
+            tape.watch(inputs)
+            outs = control.replay(graph, inputs)
+        pairs = [(o, g) for o, g in zip(outs, cts) if g is not None]
+        grads = tape.gradient([o for o, _ in pairs], list(inputs), [g for _, g in pairs])
+        return [_input_grad(x, g) for x, g in zip(inputs, grads)]
+
+
+SUBGRAPHS = SubgraphContext()
+
+
+def _input_grad(x, g):
+    if not x.dtype.is_float:
+        return None
+    return zeros(x.shape, x.dtype) if g is None else g
 
 
 def read_variable(op, params, out):

@@ -3,16 +3,21 @@
 Cotangents are keyed by tensor identity (the tape keeps every tracked tensor alive, so
 ids stay unique). Only entries whose outputs received a cotangent run, and only
 operands the tape tracks (float tensors that depend on a watched one) accumulate one.
+A rule may give a cotangent as a zero-argument callable; it is called only for an
+operand the tape tracks (``x * W`` with ``x`` data computes only ``dW``).
 """
 import numpy as np
 
 from .. import config, core
 from ..errors import AmbiError
-from ..ops.grads import WANTED
+from ..ops.grads import zeros
 
 
-def backward(entries, tracked, targets, seeds=None):
-    """Cotangents {id(tensor): tensor} of every tracked tensor the targets depend on."""
+def backward(entries, tracked, targets, seeds, ctx):
+    """Cotangents {id(tensor): tensor} of every tracked tensor the targets depend on.
+
+    ``ctx`` goes to the rules of ops that hold subgraphs (``tape.SubgraphContext``).
+    """
     grads = {}
     for i, t in enumerate(targets):
         if id(t) in tracked:
@@ -22,15 +27,24 @@ def backward(entries, tracked, targets, seeds=None):
         g = _cotangent(grads, op, outs)
         if g is None:
             continue
-        saved, WANTED[0] = WANTED[0], [id(x) in tracked for x in operands]
-        try:
-            cts = _rule(op)(g, *operands, out=outs[0] if op.nout == 1 else outs, **params)
-        finally:
-            WANTED[0] = saved
+        cts = _apply(op, g, operands, outs, params, ctx)
+        cts = [_wanted(ct) if id(x) in tracked else None for x, ct in zip(operands, cts)]
         for x, ct in zip(operands, cts):
-            if ct is not None and id(x) in tracked:
+            if ct is not None:
                 _accumulate(grads, x, ct)
     return grads
+
+
+def _apply(op, g, operands, outs, params, ctx):
+    rule = _rule(op)
+    out = outs[0] if op.nout == 1 else outs
+    if op.subgraphs:  # its rule traces, replays and differentiates subgraphs
+        return rule(g, *operands, out=out, ctx=ctx, **params)
+    return rule(g, *operands, out=out, **params)
+
+
+def _wanted(ct):
+    return ct() if callable(ct) else ct
 
 
 def _cotangent(grads, op, outs):
@@ -66,5 +80,4 @@ def _ones(t):
 
 
 def _zeros(t):
-    from ..constructors import zeros
     return zeros(t.shape, t.dtype)
