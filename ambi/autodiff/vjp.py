@@ -18,33 +18,33 @@ def backward(entries, tracked, targets, seeds, ctx):
 
     ``ctx`` goes to the rules of ops that hold subgraphs (``tape.SubgraphContext``).
     """
-    grads = {}
-    for i, t in enumerate(targets):
-        if id(t) in tracked:
-            seed = seeds[i] if seeds is not None and seeds[i] is not None else _ones(t)
-            _accumulate(grads, t, seed)
+    grads = _seeded(tracked, targets, seeds)
     for op, operands, params, outs in reversed(entries):
         g = _cotangent(grads, op, outs)
         if g is None:
             continue
-        cts = _apply(op, g, operands, outs, params, ctx)
-        cts = [_wanted(ct) if id(x) in tracked else None for x, ct in zip(operands, cts)]
+        rule = _rule(op)
+        out = outs[0] if op.nout == 1 else outs
+        if op.subgraphs:  # its rule traces, replays and differentiates subgraphs
+            cts = rule(g, *operands, out=out, ctx=ctx, **params)
+        else:
+            cts = rule(g, *operands, out=out, **params)
+        cts = [(ct() if callable(ct) else ct) if id(x) in tracked else None
+               for x, ct in zip(operands, cts)]
         for x, ct in zip(operands, cts):
             if ct is not None:
                 _accumulate(grads, x, ct)
     return grads
 
 
-def _apply(op, g, operands, outs, params, ctx):
-    rule = _rule(op)
-    out = outs[0] if op.nout == 1 else outs
-    if op.subgraphs:  # its rule traces, replays and differentiates subgraphs
-        return rule(g, *operands, out=out, ctx=ctx, **params)
-    return rule(g, *operands, out=out, **params)
-
-
-def _wanted(ct):
-    return ct() if callable(ct) else ct
+def _seeded(tracked, targets, seeds):
+    """The targets' cotangents: ``seeds`` where given, else ones."""
+    grads = {}
+    for i, t in enumerate(targets):
+        if id(t) in tracked:
+            seed = seeds[i] if seeds is not None and seeds[i] is not None else _ones(t)
+            _accumulate(grads, t, seed)
+    return grads
 
 
 def _cotangent(grads, op, outs):

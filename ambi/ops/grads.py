@@ -32,9 +32,12 @@ def unbroadcast(g, shape):
 def binary(x, y, gx, gy):
     """Cotangents of a broadcasting binary op, each summed back to its operand's shape.
 
-    ``gx``/``gy`` are tensors or zero-argument callables; either way the results are
-    callables, so the sweep computes (and sums back) only the cotangents it wants.
+    ``gx``/``gy`` have the broadcast shape of x and y; they are tensors or zero-argument
+    callables, and so are the results: the sweep computes (and sums back) only the
+    cotangents it wants.
     """
+    if tuple(x.shape) == tuple(y.shape):  # nothing was broadcast
+        return gx, gy
     return _summed(gx, x.shape), _summed(gy, y.shape)
 
 
@@ -148,7 +151,9 @@ def minimum_vjp(g, x, y, out):
 
 
 def where_vjp(g, c, x, y, out):
-    return (None,) + binary(x, y, *_select(c, g))
+    # g has the shape of c, x and y broadcast together
+    gx, gy = _select(c, g)
+    return None, _summed(gx, x.shape), _summed(gy, y.shape)
 
 
 def mod_vjp(g, x, y, out):
