@@ -32,9 +32,10 @@ def unbroadcast(g, shape):
 def binary(x, y, gx, gy):
     """Cotangents of a broadcasting binary op, each summed back to its operand's shape.
 
-    ``gx``/``gy`` have the broadcast shape of x and y; they are tensors or zero-argument
-    callables, and so are the results: the sweep computes (and sums back) only the
-    cotangents it wants.
+    ``gx``/``gy`` (tensors or zero-argument callables) differ from x's and y's shapes
+    only where x and y broadcast against each other (``where``'s condition may broadcast
+    too: it sums back on its own). The results are callables, or gx/gy as given when
+    nothing was broadcast, so the sweep computes only the cotangents it wants.
     """
     if tuple(x.shape) == tuple(y.shape):  # nothing was broadcast
         return gx, gy
