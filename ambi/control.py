@@ -2,7 +2,7 @@
 from . import core, tree
 from .errors import ArgumentError, DTypeError, ShapeError, user_loc
 from .ops.control import cond as cond_op, while_loop as while_op
-from .tracing import trace_subgraph, tracing
+from .tracing import finish_branch, trace_subgraph
 
 
 def cond(pred, true_fn, false_fn):
@@ -77,15 +77,6 @@ def _eager_while(cond_fn, body_fn, loop_vars):
         out = out if isinstance(out, (list, tuple)) else (out,)
         loop_vars = type(loop_vars)(_as_tensors(v) for v in out)
     return loop_vars
-
-
-def finish_branch(sub, result):
-    """Flatten a branch's result, convert leaves to tensors of the subgraph, set outputs."""
-    leaves, treedef = tree.flatten(() if result is None else result)
-    with tracing(sub):
-        leaves = [sub.to_symbolic(x) for x in leaves]
-    sub.graph.outputs = [(x.node, x.out) for x in leaves]
-    return leaves, treedef
 
 
 def _check_pred(p, what):

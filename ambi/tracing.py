@@ -7,9 +7,9 @@ symbolic tensor of an enclosing trace used inside is *captured*: it becomes an e
 
 import numpy as np
 
-from . import core
-from .core import EagerTensor, SymbolicTensor, _Readable, convert_operands
+from . import core, tree
 from .convert import to_numpy
+from .core import EagerTensor, SymbolicTensor, _Readable, convert_operands
 from .errors import AmbiError, TracingError, user_loc
 from .ir.graph import Graph
 from .ir.ops_ir import ARG, CONST
@@ -100,3 +100,12 @@ def trace_subgraph(fn, args, name):
         inputs = [sub.new_arg(t) for t in args]
         result = fn(*inputs)
     return sub, inputs, result
+
+
+def finish_branch(sub, result):
+    """Flatten a branch's result, convert leaves to tensors of the subgraph, set outputs."""
+    leaves, treedef = tree.flatten(() if result is None else result)
+    with tracing(sub):
+        leaves = [sub.to_symbolic(x) for x in leaves]
+    sub.graph.outputs = [(x.node, x.out) for x in leaves]
+    return leaves, treedef

@@ -4,39 +4,11 @@ import weakref
 import numpy as np
 
 from . import core
-from .devices import CPU
+from .constructors import constant
 from .core import bind
-from .ir.opdef import P, defop
+from .devices import CPU
 from .ir.types import TensorType
-
-
-def _read_types(types, var):
-    return (TensorType(var.shape, var.dtype),)
-
-
-def _write_types(types, var):
-    t = types[0]
-    if t.dtype is not var.dtype or t.shape != var.shape:
-        from .errors import DTypeError, ShapeError
-        kind = DTypeError if t.dtype is not var.dtype else ShapeError
-        raise kind(f"assign: variable {var.name!r} is {var.dtype.name}{list(var.shape)}, "
-                   f"the new value is {t}")
-    return ()
-
-
-def _write(value, var):
-    var._value = value
-
-
-var_read = defop("var_read", arity=0, params={"var": P.variable(None)},
-                 kernel=lambda var: var._value,
-                 cl={"kernel": "host"},
-                 types=_read_types, effect=True, differentiable=False,
-                 doc="The variable's value when the node runs.")
-var_write = defop("var_write", arity=1, params={"var": P.variable(None)}, kernel=_write, nout=0,
-                  cl={"kernel": "host"},
-                  types=_write_types, same_dtype=(), effect=True, differentiable=False,
-                  doc="Store a new value in the variable.")
+from .ops.variables import check_write, var_read, var_write
 
 
 LIVE = weakref.WeakSet()  # every Variable not yet garbage-collected
@@ -53,8 +25,7 @@ class Variable(core._Readable):
     __array_priority__ = 100  # numpy defers to our operators: np_array * v -> Tensor
 
     def __init__(self, initial, name=None, trainable=True, dtype=None):
-        from .constructors import constant
-        with _eager():
+        with core.suspended(traces=True):  # initial values are concrete, as tf.init_scope
             t = initial if isinstance(initial, core.EagerTensor) and dtype is None \
                 else constant(initial() if callable(initial) else initial, dtype)
         self._value, self.dtype, self.shape = np.array(t.numpy()), t.dtype, t.shape
@@ -70,10 +41,9 @@ class Variable(core._Readable):
     def assign(self, value):
         """Store ``value`` (same dtype and shape); returns the variable."""
         if not isinstance(value, (core.Tensor, core._Readable)):
-            from .constructors import constant
             value = constant(value, self.dtype)
         if core.executing_eagerly():  # as tracing does (var_write's types rule), so modes agree
-            _write_types([TensorType(value.shape, value.dtype)], self)
+            check_write(TensorType(value.shape, value.dtype), self)
         bind(var_write, [value], {"var": self})
         return self
 
@@ -129,17 +99,6 @@ def _copy_operators():
     from .tensor import OPERATORS
     for name in OPERATORS:
         setattr(Variable, name, getattr(core.Tensor, name))
-
-
-class _eager:
-    """Run a block eagerly even while tracing (variable initial values)."""
-
-    def __enter__(self):
-        self._saved = core._traces[:]
-        core._traces.clear()
-
-    def __exit__(self, *exc):
-        core._traces[:] = self._saved
 
 
 _copy_operators()

@@ -10,7 +10,9 @@ from .tape import read_variable, stop_recording
 class _CustomOp:
     """Stands in for an op record on the tape: its ``vjp`` calls the user's grad_fn."""
 
-    differentiable, nout = True, 1
+    differentiable = True
+    subgraphs = ()          # its rule replays no subgraph
+    reads_variable = False
 
     def __init__(self, name, grad_fn, slots, n_args, n_out, variables):
         self.name, self.grad_fn = f"custom_gradient({name})", grad_fn
@@ -55,7 +57,7 @@ class _VariableReads:
         self.variables = {}
 
     def record(self, op, operands, params, out):
-        var = read_variable(params, out)
+        var = read_variable(op, params, out)
         if var is not None and var.trainable:
             self.variables.setdefault(id(var), var)
 
@@ -77,14 +79,11 @@ def custom_gradient(f):
     def wrapped(*args, **kwargs):
         leaves, treedef = tree.flatten(args)
         leaves = [x.read_value() if isinstance(x, core._Readable) else x for x in leaves]
-        tapes, reads = list(core._tapes), _VariableReads()
+        tapes, reads = core.active_tapes(), _VariableReads()
         # The forward is recorded (as in TensorFlow): a grad_fn that computes with forward
         # values (``e`` above) is then differentiable again by an outer tape.
-        core._tapes.append(reads)
-        try:
+        with core.taping(reads):
             y, grad_fn = f(*tree.unflatten(treedef, leaves), **kwargs)
-        finally:
-            core._tapes.remove(reads)
         slots = [i for i, x in enumerate(leaves) if isinstance(x, core.Tensor)]
         xs = [leaves[i] for i in slots]
         ys, ydef = tree.flatten(y)

@@ -4,6 +4,7 @@ import functools
 import numpy as np
 
 from .. import core, tree
+from ..devices import current_device
 from .tape import GradientTape
 
 
@@ -48,9 +49,19 @@ def grad(f, wrt=None):
 
 def _as_tensors(arg):
     """Numbers and arrays become tensors (so they can be watched); the rest stay."""
-    from ..constructors import convert_to_tensor
     leaves, treedef = tree.flatten(arg)
-    conv = [convert_to_tensor(x) if isinstance(x, (core.Tensor, float, int, np.ndarray,
-                                                   np.generic)) and not isinstance(x, bool)
-            else x for x in leaves]
+    conv = [_tensor(x) if isinstance(x, (core.Tensor, float, int, np.ndarray, np.generic))
+            and not isinstance(x, bool) else x for x in leaves]
     return tree.unflatten(treedef, conv)
+
+
+def _tensor(x):
+    """``x`` as ``am.convert_to_tensor`` makes it: a tensor of the current trace, or a
+    constant on the current device (a copy of an array)."""
+    x = x.copy() if isinstance(x, np.ndarray) else x
+    trace = core.current_trace()
+    if trace is not None:
+        return trace.to_symbolic(x)
+    if isinstance(x, core.Tensor):
+        return x
+    return current_device().place(*core.to_numpy(x))

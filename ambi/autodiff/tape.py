@@ -1,6 +1,6 @@
 """GradientTape: records the primitive ops that touch watched tensors, in every mode.
 
-``core.bind`` hands each primitive to every active tape (``core._tapes``) after it runs
+``core.bind`` hands each primitive to every active tape (``core.taping``) after it runs
 (eagerly) or is added to the graph (while tracing), so one recorder serves both modes:
 eagerly the tape holds concrete tensors, inside ``am.function`` symbolic ones, and the
 gradient it builds is made of ordinary ops, hence part of the traced graph.
@@ -8,6 +8,8 @@ gradient it builds is made of ordinary ops, hence part of the traced graph.
 from .. import core, tree
 from ..dtypes import FLOATS
 from ..errors import AmbiError, ArgumentError
+from ..ops.grads import zeros
+from . import control
 from .vjp import backward
 
 
@@ -31,12 +33,11 @@ class GradientTape:
         self._spent = False
 
     def __enter__(self):
-        core._tapes.append(self)
+        core.start_tape(self)
         return self
 
     def __exit__(self, *exc):
-        if self in core._tapes:
-            core._tapes.remove(self)
+        core.stop_tape(self)
 
     def watch(self, tensor):
         """Track ``tensor`` (or a nested list/dict of tensors and Variables)."""
@@ -57,7 +58,7 @@ class GradientTape:
     # -- recording (called by core.bind) ------------------------------------------------
     def record(self, op, operands, params, out):
         if not op.differentiable:
-            var = read_variable(params, out)
+            var = read_variable(op, params, out)
             if var is not None:
                 self._read(var, out)
             return
@@ -92,15 +93,11 @@ class GradientTape:
         targets = [target] if isinstance(target, core.Tensor) else tree.flatten(target)[0]
         seeds = None if output_gradients is None else tree.flatten(output_gradients)[0]
         leaves, treedef = tree.flatten(sources)
-        at = core._tapes.index(self) if self in core._tapes else None
-        if at is not None:  # the gradient's own ops are for outer tapes, not this one
-            core._tapes.pop(at)
         try:
-            grads = backward(self._entries, self._tracked, targets, seeds)
-            result = [self._source_grad(s, grads) for s in leaves]
+            with core.without_tape(self):  # the gradient's own ops are for outer tapes
+                grads = backward(self._entries, self._tracked, targets, seeds, SUBGRAPHS)
+                result = [self._source_grad(s, grads) for s in leaves]
         finally:
-            if at is not None:
-                core._tapes.insert(at, self)
             if self._spent:  # free the recorded tensors; remember which variables were read
                 self._entries, self._tracked = [], {}
                 self._reads = {k: r[:1] for k, r in self._reads.items()}
@@ -126,19 +123,45 @@ class GradientTape:
         self._spent = False
 
 
-def read_variable(params, out):
-    """The Variable that a recorded op read with a float result (``var_read``), or None."""
-    if out is not None and "var" in params and out.dtype.is_float:
+class SubgraphContext:
+    """The ``ctx`` that the gradient rules of ops holding subgraphs (``cond``, ``while``)
+    receive: tracing, replaying and differentiating subgraphs, which live above the ops."""
+
+    tensors = staticmethod(control.tensors)
+    trace = staticmethod(control.trace)
+    replay = staticmethod(control.replay)
+
+    @staticmethod
+    def vjp(graph, inputs, cts):
+        """Cotangents of ``graph``'s inputs given its outputs' (None: no cotangent), by
+        replaying it under a fresh tape. Float inputs always get a tensor (zeros where
+        unconnected); other inputs get None."""
+        inputs, cts = control.tensors(inputs), control.tensors(cts)
+        with GradientTape() as tape:
+            tape.watch(inputs)
+            outs = control.replay(graph, inputs)
+        pairs = [(o, g) for o, g in zip(outs, cts) if g is not None]
+        grads = tape.gradient([o for o, _ in pairs], list(inputs), [g for _, g in pairs])
+        return [_input_grad(x, g) for x, g in zip(inputs, grads)]
+
+
+SUBGRAPHS = SubgraphContext()
+
+
+def _input_grad(x, g):
+    if not x.dtype.is_float:
+        return None
+    return zeros(x.shape, x.dtype) if g is None else g
+
+
+def read_variable(op, params, out):
+    """The Variable that a recorded op read with a float result (an op whose record says
+    ``reads_variable``; the Variable is its ``var`` param), or None."""
+    if op.reads_variable and out is not None and out.dtype.is_float:
         return params["var"]
     return None
 
 
-class stop_recording:
+def stop_recording():
     """Ops inside this block are recorded by no tape: ``with am.autodiff.stop_recording():``"""
-
-    def __enter__(self):
-        self._saved = core._tapes[:]
-        core._tapes.clear()
-
-    def __exit__(self, *exc):
-        core._tapes[:] = self._saved
+    return core.suspended(tapes=True)

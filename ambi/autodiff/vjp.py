@@ -3,33 +3,47 @@
 Cotangents are keyed by tensor identity (the tape keeps every tracked tensor alive, so
 ids stay unique). Only entries whose outputs received a cotangent run, and only
 operands the tape tracks (float tensors that depend on a watched one) accumulate one.
+A rule may give a cotangent as a zero-argument callable; it is called only for an
+operand the tape tracks (``x * W`` with ``x`` data computes only ``dW``).
 """
 import numpy as np
 
 from .. import config, core
 from ..errors import AmbiError
-from ..ops.grads import WANTED
+from ..ops.grads import zeros
 
 
-def backward(entries, tracked, targets, seeds=None):
-    """Cotangents {id(tensor): tensor} of every tracked tensor the targets depend on."""
+def backward(entries, tracked, targets, seeds, ctx):
+    """Cotangents {id(tensor): tensor} of every tracked tensor the targets depend on.
+
+    ``ctx`` goes to the rules of ops that hold subgraphs (``tape.SubgraphContext``).
+    """
+    grads = _seeded(tracked, targets, seeds)
+    for op, operands, params, outs in reversed(entries):
+        g = _cotangent(grads, op, outs)
+        if g is None:
+            continue
+        rule = _rule(op)
+        out = outs[0] if op.nout == 1 else outs
+        if op.subgraphs:  # its rule traces, replays and differentiates subgraphs
+            cts = rule(g, *operands, out=out, ctx=ctx, **params)
+        else:
+            cts = rule(g, *operands, out=out, **params)
+        cts = [(ct() if callable(ct) else ct) if id(x) in tracked else None
+               for x, ct in zip(operands, cts)]
+        for x, ct in zip(operands, cts):
+            if ct is not None:
+                _accumulate(grads, x, ct)
+    return grads
+
+
+def _seeded(tracked, targets, seeds):
+    """The targets' cotangents: ``seeds`` where given, else ones."""
     grads = {}
     for i, t in enumerate(targets):
         if id(t) in tracked:
             seed = seeds[i] if seeds is not None and seeds[i] is not None else _ones(t)
             _accumulate(grads, t, seed)
-    for op, operands, params, outs in reversed(entries):
-        g = _cotangent(grads, op, outs)
-        if g is None:
-            continue
-        saved, WANTED[0] = WANTED[0], [id(x) in tracked for x in operands]
-        try:
-            cts = _rule(op)(g, *operands, out=outs[0] if op.nout == 1 else outs, **params)
-        finally:
-            WANTED[0] = saved
-        for x, ct in zip(operands, cts):
-            if ct is not None and id(x) in tracked:
-                _accumulate(grads, x, ct)
     return grads
 
 
@@ -66,5 +80,4 @@ def _ones(t):
 
 
 def _zeros(t):
-    from ..constructors import zeros
     return zeros(t.shape, t.dtype)

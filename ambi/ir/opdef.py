@@ -47,6 +47,7 @@ class OpDef:
     cl: dict = None                # the OpenCL template (devices)
     rewrites: tuple = ()           # local rewrite rules (ambi/ops/rewrites.py)
     fusion: bool = False           # holds a chain the fuse pass made: one kernel, never re-fused
+    reads_variable: bool = False   # its output is params["var"]'s value (the tape)
     doc: str = ""
     # memos for param-less ops: input dtypes -> output dtype (eager), input TensorTypes
     # -> output types (tracing)

@@ -8,8 +8,9 @@ import os
 
 import numpy as np
 
+from .. import core
 from ..errors import ArgumentError, LoadError, ShapeError
-from ..variables import Variable, _eager
+from ..variables import Variable
 from .tracking import Trackable, children
 from .optimizers import Optimizer
 
@@ -110,7 +111,7 @@ def _assign(var, value, name):
     if value.dtype != var.dtype.np:
         raise ArgumentError(f"restoring {name!r}: variable {var.name!r} is "
                             f"{var.dtype.name}, the checkpoint holds {value.dtype.name}")
-    with _eager():  # at once, even when a layer builds inside a trace
+    with core.suspended(traces=True):  # at once, even when a layer builds inside a trace
         var.assign(value)
 
 
@@ -261,7 +262,7 @@ class Checkpoint:
     def save(self, file_prefix):
         """Save as ``file_prefix-N`` (N counts the saves) and record it as the latest in
         the directory's ``checkpoint`` file; returns the path."""
-        with _eager():
+        with core.suspended(traces=True):
             self.save_counter.assign_add(np.int64(1))
         path = self.write(f"{os.fspath(file_prefix)}-{int(self.save_counter.numpy())}")
         state = _read_state(os.path.dirname(path))

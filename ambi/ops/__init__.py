@@ -15,6 +15,7 @@ from .shape import (broadcast_to, cast, concat, expand_dims, reshape, squeeze,  
 from .control import cond as cond_op, while_loop as while_op  # noqa: F401
 from .fused import fused as fused_op  # noqa: F401
 from . import rewrites as _rewrites  # noqa: F401,E402  (joins each op's rewrite rules to its record)
+from .variables import var_read, var_write  # noqa: F401
 
 __all__ = [*_elementwise.__all__, "print", "gather", "one_hot", "slice", "matmul", "conv2d",
            "log_softmax", "max_pool2d", "softmax", "stop_gradient", "argmax", "argmin",

@@ -13,8 +13,9 @@ from ..ir.opdef import P, defop
 from ..ir.types import norm_axis
 from ..limits import allocate
 from . import grads
-from .elementwise import equal
-from .shape import cast, expand_dims
+from .elementwise import equal, mod
+from .linalg import matmul
+from .shape import cast, concat, expand_dims, reshape, transpose
 
 
 def encode_index(index):
@@ -75,8 +76,62 @@ strided_slice = defop("strided_slice", params={"index": P.index(())},
                       cl={"kernel": "view"},
                       kernel=lambda x, index: np.asarray(x)[decode_index(index)],
                       shape=_index_shape,
-                      vjp=lambda g, x, out, index: (grads.slice_grad(g, x.shape, index),),
+                      vjp=lambda g, x, out, index: (slice_grad(g, x.shape, index),),
                       doc="``x[index]`` with basic numpy indexing.")
+
+
+# -- gradients: a slice's cotangent is g scattered into zeros ------------------------------
+def _positions(shape, index):
+    """Per axis of x: the positions it keeps (a range), or an int for an int index."""
+    items = list(decode_index(index))
+    used = sum(1 for it in items if it is not None and it is not Ellipsis)
+    if Ellipsis in items:
+        k = items.index(Ellipsis)
+        items[k:k + 1] = [builtins.slice(None)] * (len(shape) - used)
+    items += [builtins.slice(None)] * (len(shape) - sum(1 for it in items if it is not None))
+    out = []
+    for it in (it for it in items if it is not None):
+        n = shape[len(out)]
+        out.append(it % n if isinstance(it, int) else range(*it.indices(n)))
+    return out
+
+
+def slice_grad(g, shape, index):
+    """The cotangent of ``x[index]``: ``g`` scattered into zeros of x's shape."""
+    pos = _positions(tuple(shape), index)
+    kept = tuple(1 if isinstance(p, int) else len(p) for p in pos)
+    g = reshape(g, shape=kept)
+    for axis, (p, n) in enumerate(zip(pos, shape)):
+        p = range(p, p + 1) if isinstance(p, int) else p
+        if p != range(n):
+            g = _scatter_axis(g, axis, p, n)
+    return g
+
+
+def _scatter_axis(g, axis, p, n):
+    """Place g's slices along ``axis`` at positions ``p`` of a zero axis of size n."""
+    if p.step == 1 or len(p) <= 1:  # contiguous: pad with zeros before and after
+        start = p.start if len(p) else 0
+        parts = [_zeros_like_axis(g, axis, start), g,
+                 _zeros_like_axis(g, axis, n - start - len(p))]
+        return concat([t for t in parts if t is not None], axis=axis)
+    hot = np.zeros((len(p), n), g.dtype.np)
+    hot[np.arange(len(p)), list(p)] = 1  # a 0/1 matrix that moves row j to position p[j]
+    moved = transpose(g, perm=_to_last(len(g.shape), axis))
+    spread = matmul(moved, hot) if len(g.shape) > 1 else \
+        reshape(matmul(reshape(moved, shape=(1, len(p))), hot), shape=(n,))
+    return transpose(spread, perm=tuple(int(i) for i in
+                                        np.argsort(_to_last(len(g.shape), axis))))
+
+
+def _to_last(nd, axis):
+    return tuple(i for i in range(nd) if i != axis) + (axis,)
+
+
+def _zeros_like_axis(g, axis, size):
+    if size == 0:
+        return None
+    return grads.zeros(tuple(size if i == axis else d for i, d in enumerate(g.shape)), g.dtype)
 
 
 def _slice(x, begin, size):
@@ -116,10 +171,22 @@ def _gather_kernel(params, indices, axis):
     return np.take(params, indices, axis=axis)
 
 
+def _gather_vjp(g, params, indices, out, axis):
+    # params[.., indices, ..]: scatter-add g's rows back with a one-hot matrix product
+    a = axis % len(params.shape)
+    n, before, after = params.shape[a], params.shape[:a], params.shape[a + 1:]
+    k = int(np.prod(indices.shape, dtype=np.int64))
+    hot = one_hot(reshape(mod(indices, n), shape=(k,)), depth=n, dtype=g.dtype)
+    g3 = reshape(g, shape=(int(np.prod(before, dtype=np.int64)), k,
+                           int(np.prod(after, dtype=np.int64))))
+    summed = matmul(transpose(hot), g3)  # (n, k) @ (A, k, B) -> (A, n, B)
+    return reshape(summed, shape=tuple(before) + (n,) + tuple(after)), None
+
+
 gather = defop("gather", arity=2, params={"axis": P.axis(0)}, kernel=_gather_kernel,
                cl={"kernel": "gather"},
                shape=_gather_shape, dtype=_gather_dtype, same_dtype=(),
-               vjp=grads.gather_vjp,
+               vjp=_gather_vjp,
                doc="Pick slices along an axis by index. ``am.gather([10, 20, 30], [2, 0])`` "
                    "-> [30 10]")
 
@@ -129,8 +196,7 @@ def _one_hot(indices, depth, dtype=dt.float32):
         raise DTypeError(f"one_hot: indices must be int32 or int64, not {indices.dtype.name}")
     if not isinstance(depth, (int, np.integer)) or depth < 0:
         raise ArgumentError(f"one_hot: depth must be a non-negative int, not {depth!r}")
-    depths = allocate((depth,), lambda: np.arange(depth, dtype=indices.dtype.np), op="one_hot")
-    hot = equal(expand_dims(indices, -1), depths)
+    hot = equal(expand_dims(indices, -1), _arange(depth, indices.dtype))
     return cast(hot, dtype)
 
 
@@ -139,3 +205,8 @@ one_hot = defop("one_hot", params={"depth": P.count(1), "dtype": P.dtype(dt.floa
                 accepts=dt.INTS,
                 doc="Index -> a row of zeros with a one at it (out-of-range: all zeros). "
                     "``am.one_hot([1], 3)`` -> [[0. 1. 0.]]")
+
+
+def _arange(n, dtype):
+    """0 .. n-1 as am.range makes it (an allocation error names ``range``)."""
+    return allocate((n,), lambda: np.arange(n, dtype=dtype.np), op="range")

@@ -8,8 +8,13 @@ from .. import dtypes as dt
 from ..errors import ArgumentError, ShapeError
 from ..ir.opdef import P, defop
 from . import grads
-from .elementwise import divide, exp, log, maximum, subtract
+from .elementwise import (add, divide, equal, exp, log, logical_and, logical_not, logical_or,
+                          maximum, subtract, where)
+from .grads import FULL
+from .indexing import slice_grad, strided_slice
+from .linalg import matmul
 from .reduce import reduce_max, reduce_sum
+from .shape import concat, reshape, stack, transpose
 
 
 def _softmax(x, axis=-1):
@@ -103,10 +108,98 @@ def _conv_kernel(x, f, strides, padding):
     return out.reshape(n, oh, ow, o).astype(x.dtype, copy=False)
 
 
+# -- gradients (conv2d, max_pool2d) ------------------------------------------------------
+def _pad(x, pads, fill):
+    for axis, (lo, hi) in zip((1, 2), pads):
+        shape = list(x.shape)
+        parts = []
+        for size in (lo, hi):
+            shape[axis] = size
+            parts.append(grads.fill(shape, fill, x.dtype) if size else None)
+        if lo or hi:
+            x = concat([t for t in (parts[0], x, parts[1]) if t is not None], axis=axis)
+    return x
+
+
+def _window_index(i, j, strides, out_hw):
+    (sh, sw), (oh, ow) = strides, out_hw
+    return (FULL, ("s", i, i + sh * (oh - 1) + 1, sh), ("s", j, j + sw * (ow - 1) + 1, sw),
+            FULL)
+
+
+def _crop(gp, shape, pads):
+    (ph, _), (pw, _) = pads
+    return strided_slice(gp, index=(FULL, ("s", ph, ph + shape[1], None),
+                                      ("s", pw, pw + shape[2], None), FULL))
+
+
+def _acc(total, t):
+    return t if total is None else add(total, t)
+
+
+def _conv2d_vjp(g, x, f, out, strides, padding):
+    k, s, ohw, pads = _window_geometry(x.shape, f.shape[:2], strides, padding, "conv2d")
+    if s != (1, 1):
+        return _conv2d_vjp_taps(g, x, f, k, s, ohw, pads)
+    # stride 1: both cotangents are convolutions (one im2col matmul each, few nodes)
+    return lambda: _conv_input_grad(g, f, k, pads), lambda: _conv_filter_grad(g, x, pads)
+
+
+def _conv_input_grad(g, f, k, pads):
+    # gx[n,h,w,c] = sum_ijo gp[n,h+i,w+j,o] f[kh-1-i, kw-1-j, c, o], gp: g padded by k-1-pad
+    gp = _pad(g, tuple((kk - 1 - lo, kk - 1 - hi) for kk, (lo, hi) in zip(k, pads)), 0.0)
+    flip = ("s", None, None, -1)
+    f_t = transpose(strided_slice(f, index=(flip, flip, FULL, FULL)), perm=(0, 1, 3, 2))
+    return conv2d(gp, f_t, strides=1, padding="VALID")
+
+
+def _conv_filter_grad(g, x, pads):
+    # gf[i,j,c,o] = sum_npq xp[n,p+i,q+j,c] g[n,p,q,o]: a convolution of xp with g, with
+    # the batch as channels: (C, Hp, Wp, N) * (OH, OW, N, O) -> (C, KH, KW, O)
+    xt = transpose(_pad(x, pads, 0.0), perm=(3, 1, 2, 0))
+    gf = conv2d(xt, transpose(g, perm=(1, 2, 0, 3)), strides=1, padding="VALID")
+    return transpose(gf, perm=(1, 2, 0, 3))
+
+
+def _conv2d_vjp_taps(g, x, f, k, s, ohw, pads):
+    # strided: out[n,h,w,o] = sum_ijc xp[n, h*sh+i, w*sw+j, c] f[i,j,c,o], a matmul per tap
+    xp = _pad(x, pads, 0.0)
+    rows, c, o = x.shape[0] * ohw[0] * ohw[1], x.shape[3], f.shape[3]
+    g2 = reshape(g, shape=(rows, o))
+    gxp, gf = None, []
+    for i in range(k[0]):
+        for j in range(k[1]):
+            index = _window_index(i, j, s, ohw)
+            patch = reshape(strided_slice(xp, index=index), shape=(rows, c))
+            gf.append(matmul(transpose(patch), g2))
+            tap = strided_slice(f, index=(i, j))
+            gpatch = reshape(matmul(g2, transpose(tap)), shape=(x.shape[0],) + ohw + (c,))
+            gxp = _acc(gxp, slice_grad(gpatch, xp.shape, index))
+    return _crop(gxp, x.shape, pads), reshape(stack(gf), shape=tuple(f.shape))
+
+
+def _max_pool2d_vjp(g, x, out, ksize, strides, padding):
+    # As TensorFlow: each window's gradient goes to its first maximum (row-major)
+    k, s, ohw, pads = _window_geometry(x.shape, ksize, strides, padding, "max_pool2d")
+    xp = _pad(x, pads, -np.inf)
+    gxp, taken = None, None
+    for i in range(k[0]):
+        for j in range(k[1]):
+            index = _window_index(i, j, s, ohw)
+            hit = equal(strided_slice(xp, index=index), out)
+            if taken is not None:
+                hit = logical_and(hit, logical_not(taken))
+            taken = hit if taken is None else logical_or(taken, hit)
+            gxp = _acc(gxp, slice_grad(where(hit, g, 0.0), xp.shape, index))
+    return (_crop(gxp, x.shape, pads),)
+
+
+
+
 conv2d = defop("conv2d", arity=2, params={"strides": P.window(1), "padding": P.padding("VALID")},
                cl={"kernel": "conv2d"},
                kernel=_conv_kernel, shape=_conv_shape, accepts=dt.FLOATS,
-               vjp=grads.conv2d_vjp,
+               vjp=_conv2d_vjp,
                doc="2-D convolution, NHWC input and (KH, KW, C_in, C_out) filters. "
                    '``am.conv2d(x, f, strides=1, padding="SAME")``')
 
@@ -126,5 +219,5 @@ max_pool2d = defop("max_pool2d", params={"ksize": P.window(2), "strides": P.wind
                                    "padding": P.padding("VALID")},
                    cl={"kernel": "max_pool2d", "combine": maximum.cl},
                    kernel=_pool_kernel, shape=_pool_shape, accepts=dt.NUMERIC,
-                   vjp=grads.max_pool2d_vjp,
+                   vjp=_max_pool2d_vjp,
                    doc="Max over windows of NHWC input. ``am.max_pool2d(x, 2, 2)``")

@@ -27,7 +27,7 @@ from . import control, effects, elementwise as el, fused, indexing, linalg, nn, 
 from . import reduce, shape
 from .indexing import decode_index
 from .nn import _window_geometry
-from ..variables import var_read, var_write
+from .variables import var_read, var_write
 
 OPSET = 18
 EXPORT = {}  # OpDef -> rule
@@ -355,7 +355,7 @@ def _var_write(ctx, node, value):
     return []
 
 
-# Variables (declared in ambi/variables.py): a read is an initializer holding the value at
+# Variables (declared in ambi/ops/variables.py): a read is an initializer holding the value at
 # export time; a write is an effect ONNX cannot hold
 register(var_read, lambda ctx, node: [ctx.variable(node.params["var"])])
 register(var_write, _var_write)
