@@ -15,9 +15,8 @@ import numpy as np
 
 from . import autograph, config, core, tree
 from .core import EagerTensor, Tensor, _Readable
-from .devices import CPU, _scope, get_device
+from .devices import CPU, get_device
 from .errors import ArgumentError, user_loc
-from .interp import Compiled
 from .tracing import GraphTrace, tracing
 
 RETRACE_WARN_AFTER = 5
@@ -107,7 +106,7 @@ class Function:
         if self.input_signature is not None:
             self._check_signature(args, kwargs)
         fast = None if kwargs else _fast_key(args)
-        if fast is not None and self.device is None and _scope[-1] is CPU:
+        if fast is not None and self.device is None and core.current_device() is CPU:
             cf = self._cache.get(fast)
             if cf is not None:
                 return cf._run_tensors(args)
@@ -250,10 +249,15 @@ class ConcreteFunction:
         self._in = in_leaves      # per input leaf: "tensor", "array" or None (static)
         self._out_def, self._out_types, self._static = out_treedef, out_types, static_out
         self.report = report or []
-        self._compiled = Compiled(graph)
         # the usual call: every argument a tensor, one tensor out
         self._plain = (all(k == "tensor" for k in in_leaves) and out_treedef is None
                        and static_out == [TENSOR])
+
+    @functools.cached_property
+    def _compiled(self):
+        """The numpy executor, built on the first call that runs here (never for a
+        graph that only runs on an OpenCL device)."""
+        return CPU.executor(self.graph)
 
     @classmethod
     def trace(cls, fn, args, kwargs, optimize, name, device=None):
@@ -307,10 +311,7 @@ class ConcreteFunction:
         return tree.unflatten(self._out_def, res)
 
     def _run_on(self, device, leaves):
-        """Run on ``device``: OpenCL devices run the graph and keep the outputs there."""
-        if device is CPU:  # inputs that live on a device come to the cpu first
-            return self._run([x.to(device) if isinstance(x, EagerTensor)
-                              and type(x) is not EagerTensor else x for x in leaves])
+        """Run on ``device``, which keeps the outputs (inputs from elsewhere come to it)."""
         return self._with_runner(device.run_graph, leaves)
 
     def run_with(self, runner, *args, **kwargs):
@@ -347,11 +348,12 @@ def _device_of(device, leaves):
     input's (SPEC section 6); None for the plain cpu path."""
     if device is not None:
         return get_device(device)
-    if _scope[-1] is not CPU:
-        return _scope[-1]
+    scoped = core.explicit_device()
+    if scoped is not None and scoped is not CPU:
+        return scoped
     for x in leaves:
         if isinstance(x, EagerTensor) and type(x) is not EagerTensor:
-            return CPU if len(_scope) > 1 else x.device
+            return CPU if scoped is not None else x.device
     return None
 
 

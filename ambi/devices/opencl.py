@@ -12,10 +12,10 @@ import weakref
 import numpy as np
 
 from .. import config, dtypes as dt
-from ..core import EagerTensor, _Readable, convert_operands, to_numpy
+from ..core import EagerTensor, _Readable, convert_operands, explicit_device, to_numpy
 from ..errors import DeviceError, RunError
 from ..ir.types import TensorType
-from . import CPU, Device, _scope, cl_ops, icd, probe
+from . import CPU, Device, cl_ops, icd, probe
 
 INSTALL_HINT = ("install an OpenCL driver: `pip install pocl-binary-distribution` gives an "
                 "OpenCL CPU device with no system packages (GPU vendors ship their own "
@@ -247,7 +247,7 @@ class CLDevice(Device):
 
     def eager_process(self, op, operands, params):
         """Run one op now with one kernel launch (or a few, for reductions and concat)."""
-        if _scope[-1] is CPU and len(_scope) > 1:
+        if explicit_device() is CPU:
             return CPU.eager_process(op, operands, params)  # an explicit cpu scope
         args = convert_operands(op, operands, self.to_here)
         sig = None if params else (op, *[(a.shape, a.dtype) for a in args])
