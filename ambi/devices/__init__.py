@@ -27,7 +27,7 @@ class Device:
 
     def __init__(self, name, kind):
         self.name, self.kind = name, kind
-        self._executors = weakref.WeakKeyDictionary()  # graph -> its Compiled
+        self._executors = weakref.WeakKeyDictionary()  # graph -> its Compiled (run_graph)
 
     def eager_process(self, op, operands, params):
         """Run one op now on this device, copying operands that live elsewhere to it."""
