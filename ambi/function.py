@@ -17,6 +17,7 @@ from . import autograph, config, core, tree
 from .core import EagerTensor, Tensor, _Readable
 from .devices import CPU, get_device
 from .errors import ArgumentError, user_loc
+from .interp import Compiled
 from .tracing import GraphTrace, tracing
 
 RETRACE_WARN_AFTER = 5
@@ -255,9 +256,9 @@ class ConcreteFunction:
 
     @functools.cached_property
     def _compiled(self):
-        """The numpy executor, built on the first call that runs here (never for a
-        graph that only runs on an OpenCL device)."""
-        return CPU.executor(self.graph)
+        """The numpy executor of the plain cpu path, built on its first call (never for a
+        graph that only runs on a device)."""
+        return Compiled(self.graph)
 
     @classmethod
     def trace(cls, fn, args, kwargs, optimize, name, device=None):
