@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from . import devices, dtypes as dt
+from . import dtypes as dt
 from .convert import to_numpy
 from .errors import AmbiError, DTypeError, RunError, TracingError, user_loc
 from .ir import opdef, values
@@ -43,7 +43,7 @@ class EagerTensor(Tensor, values.Concrete):
     __slots__ = ("_value", "dtype", "device", "__weakref__")
 
     def __init__(self, value, dtype, device=None):
-        self._value, self.dtype, self.device = value, dtype, device or devices.CPU
+        self._value, self.dtype, self.device = value, dtype, device or _reference
 
     @property
     def shape(self):
@@ -137,7 +137,7 @@ def bind(op, operands, params):
     """Run or record one op in the current mode. The only eager/graph switch."""
     if not PUSHED[0] and op.decompose is None:  # no trace, tape or scope in any thread
         try:
-            return eager_process(op, operands, params, devices.CPU)
+            return eager_process(op, operands, params, _reference)
         except AmbiError as e:
             raise e.with_loc(user_loc()) from None
     traces = _traces.items
@@ -265,10 +265,42 @@ def suspended(traces=False, tapes=False):
             s[:] = items
 
 
+# -- the device scope, part of the mode: which device runs eager ops ------------------
+_scopes = ThreadStack()  # `with am.device(d)` scopes of this thread, innermost last
+_reference = None  # the numpy reference device (ambi.devices.CPU), registered at its import
+
+
+def set_reference_device(device):
+    """Make ``device`` the one outside every scope, whose eager ops run numpy here."""
+    global _reference
+    _reference = device
+
+
+def current_device():
+    """The innermost ``am.device`` scope's device, else the reference device."""
+    return _scopes.items[-1] if _scopes.items else _reference
+
+
+def explicit_device():
+    """The innermost scope's device, or None outside every ``am.device`` block."""
+    return _scopes.items[-1] if _scopes.items else None
+
+
+@contextlib.contextmanager
+def device_scope(device):
+    """Place new tensors and eager ops on ``device`` for the block."""
+    _scopes.append(device)
+    try:
+        yield device
+    finally:
+        _scopes.pop()
+
+
 def eager_process(op, operands, params, scope=None):
     """Eager: check dtypes, run the numpy kernel now, wrap the result."""
-    scope = scope or devices._scope.items[-1]
-    if scope is not devices.CPU:
+    if scope is None:
+        scope = _scopes.items[-1] if _scopes.items else _reference
+    if scope is not _reference:
         return scope.eager_process(op, operands, params)
     vals, dts = [], []
     for i, x in enumerate(operands):

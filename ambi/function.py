@@ -13,11 +13,13 @@ import warnings
 
 import numpy as np
 
-from . import autograph, config, core, tree
+from . import autograph, config, core, dtypes as dt, tree
+from .convert import to_numpy
 from .core import EagerTensor, Tensor, _Readable
-from .devices import CPU, _scope, get_device
+from .devices import CPU, get_device
 from .errors import ArgumentError, user_loc
 from .interp import Compiled
+from .ir.types import TensorType
 from .tracing import GraphTrace, tracing
 
 RETRACE_WARN_AFTER = 5
@@ -28,9 +30,8 @@ class TensorSpec:
     """The shape and dtype a function input must have: ``am.TensorSpec([3], am.float32)``."""
 
     def __init__(self, shape, dtype="float32"):
-        from . import dtypes
         self.shape = tuple(None if d is None else int(d) for d in shape)
-        self.dtype = dtypes.as_dtype(dtype)
+        self.dtype = dt.as_dtype(dtype)
 
     def __repr__(self):
         return f"TensorSpec(shape={self.shape}, dtype={self.dtype})"
@@ -101,13 +102,14 @@ class Function:
 
     def __call__(self, *args, **kwargs):
         # under a GradientTape the Python runs eagerly, so the tape sees the function's ops
-        if config._eager_functions or core._traces or core._tapes:
-            fn = self._traced_fn() if core._traces else self.fn
+        tracing_now = core.current_trace() is not None
+        if config._eager_functions or tracing_now or core.recording():
+            fn = self._traced_fn() if tracing_now else self.fn
             return fn(*args, **kwargs)  # eager, or inlined into an outer trace
         if self.input_signature is not None:
             self._check_signature(args, kwargs)
         fast = None if kwargs else _fast_key(args)
-        if fast is not None and self.device is None and _scope[-1] is CPU:
+        if fast is not None and self.device is None and core.current_device() is CPU:
             cf = self._cache.get(fast)
             if cf is not None:
                 return cf._run_tensors(args)
@@ -250,10 +252,15 @@ class ConcreteFunction:
         self._in = in_leaves      # per input leaf: "tensor", "array" or None (static)
         self._out_def, self._out_types, self._static = out_treedef, out_types, static_out
         self.report = report or []
-        self._compiled = Compiled(graph)
         # the usual call: every argument a tensor, one tensor out
         self._plain = (all(k == "tensor" for k in in_leaves) and out_treedef is None
                        and static_out == [TENSOR])
+
+    @functools.cached_property
+    def _compiled(self):
+        """The numpy executor of the plain cpu path, built on its first call (never for a
+        graph that only runs on a device)."""
+        return Compiled(self.graph)
 
     @classmethod
     def trace(cls, fn, args, kwargs, optimize, name, device=None):
@@ -307,10 +314,7 @@ class ConcreteFunction:
         return tree.unflatten(self._out_def, res)
 
     def _run_on(self, device, leaves):
-        """Run on ``device``: OpenCL devices run the graph and keep the outputs there."""
-        if device is CPU:  # inputs that live on a device come to the cpu first
-            return self._run([x.to(device) if isinstance(x, EagerTensor)
-                              and type(x) is not EagerTensor else x for x in leaves])
+        """Run on ``device``, which keeps the outputs (inputs from elsewhere come to it)."""
         return self._with_runner(device.run_graph, leaves)
 
     def run_with(self, runner, *args, **kwargs):
@@ -347,11 +351,12 @@ def _device_of(device, leaves):
     input's (SPEC section 6); None for the plain cpu path."""
     if device is not None:
         return get_device(device)
-    if _scope[-1] is not CPU:
-        return _scope[-1]
+    scoped = core.explicit_device()
+    if scoped is not None and scoped is not CPU:
+        return scoped
     for x in leaves:
         if isinstance(x, EagerTensor) and type(x) is not EagerTensor:
-            return CPU if len(_scope) > 1 else x.device
+            return CPU if scoped is not None else x.device
     return None
 
 
@@ -378,8 +383,6 @@ def _input_kind(x):
 
 
 def _type_of(x):
-    from .ir.types import TensorType
-    from .core import to_numpy
     if isinstance(x, EagerTensor):
         return TensorType(x.shape, x.dtype)
     return TensorType(x.shape, to_numpy(x)[1])

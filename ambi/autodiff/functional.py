@@ -4,7 +4,7 @@ import functools
 import numpy as np
 
 from .. import core, tree
-from ..devices import current_device
+from ..convert import to_numpy
 from .tape import GradientTape
 
 
@@ -64,4 +64,4 @@ def _tensor(x):
         return trace.to_symbolic(x)
     if isinstance(x, core.Tensor):
         return x
-    return current_device().place(*core.to_numpy(x))
+    return core.current_device().place(*to_numpy(x))

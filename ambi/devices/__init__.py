@@ -1,31 +1,54 @@
 """Devices: ``am.devices()``, ``am.device(name)`` scopes, the numpy ``cpu`` device, and the
-OpenCL devices found through pyopencl (``opencl:N``, ``opencl:cpu``, ``opencl:gpu``)."""
-import contextlib
+OpenCL devices found through pyopencl (``opencl:N``, ``opencl:cpu``, ``opencl:gpu``).
 
+A device implements three things: ``eager_process`` (run one op now), ``run_graph``
+(run a traced graph) and ``rewrites`` (the -O2 passes that pay off on it). ``Device``
+itself is the numpy reference device: its ops run the records' numpy kernels, and its
+graphs the fast executor (``ambi.interp.Compiled``); ``CLDevice`` overrides all three.
+The scope stack is part of the mode, so it lives in ``core``; this module registers the
+cpu device there as the reference device.
+"""
+import contextlib
+import weakref
+
+import numpy as np
+
+from .. import core
+from ..core import EagerTensor
 from ..errors import DeviceError
-from ..threadstate import ThreadStack
+from ..interp import Compiled
+from ..passes import CPU_REWRITES
 
 
 class Device:
     """Where tensors live and ops run; ``str(device)`` is its name, e.g. ``"cpu"``."""
 
-    rewrites = ()  # the -O2 passes (names in am.passes.PASSES) that pay off on this device
+    rewrites = CPU_REWRITES  # the -O2 passes (names in am.passes.PASSES) that pay off here
 
     def __init__(self, name, kind):
         self.name, self.kind = name, kind
+        self._executors = weakref.WeakKeyDictionary()  # graph -> its Compiled (run_graph)
 
     def eager_process(self, op, operands, params):
         """Run one op now on this device, copying operands that live elsewhere to it."""
-        from ..core import eager_process
         here = [x.to(self) if getattr(x, "device", self) is not self else x for x in operands]
-        with device(self):
-            return eager_process(op, here, params)
+        with core.device_scope(self):
+            return core.eager_process(op, here, params, CPU)  # CPU: numpy, here
+
+    def executor(self, graph):
+        """The graph compiled to straight-line numpy calls, once per graph."""
+        run = self._executors.get(graph)
+        if run is None:
+            run = self._executors[graph] = Compiled(graph)
+        return run
+
+    def run_graph(self, graph, inputs):
+        """Run a graph with numpy; tensors from other devices come here first."""
+        outs = self.executor(graph)(*map(_host, inputs))
+        return [EagerTensor(v, graph.out_type(o).dtype) for v, o in zip(outs, graph.outputs)]
 
     def place(self, value, dtype):
         """A tensor on this device holding a numpy value."""
-        import numpy as np
-
-        from ..core import EagerTensor
         return EagerTensor(np.asarray(value, dtype.np), dtype)
 
     def describe(self):
@@ -38,8 +61,15 @@ class Device:
         return f"<ambi.Device {self.name}>"
 
 
+def _host(x):
+    """A graph input as a host value: cpu tensors' own, other devices' copied here."""
+    if type(x) is EagerTensor:
+        return x._value
+    return x.numpy() if isinstance(x, EagerTensor) else x
+
+
 CPU = Device("cpu", "cpu")  # the numpy reference device; the interpreter defines its semantics
-_scope = ThreadStack(CPU)  # per thread: a `with am.device()` in one thread is its own
+core.set_reference_device(CPU)
 
 
 def devices():
@@ -64,18 +94,14 @@ def get_device(name):
                       + ", ".join(str(d) for d in devices()))
 
 
-def current_device():
-    return _scope[-1]
+current_device = core.current_device
 
 
 @contextlib.contextmanager
 def device(name):
     """Place new tensors and ops on a device: ``with am.device("opencl:cpu"): ...``."""
-    _scope.append(get_device(name))
-    try:
-        yield _scope[-1]
-    finally:
-        _scope.pop()
+    with core.device_scope(get_device(name)) as d:
+        yield d
 
 
 def report(check=False):

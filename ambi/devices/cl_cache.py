@@ -1,4 +1,5 @@
-"""Building OpenCL programs once: an in-memory cache by (context, source), and PoCL's disk cache.
+"""Building OpenCL kernels once: the one in-memory cache by (context, family key), and
+PoCL's disk cache.
 
 A kernel object is fetched from its program once and kept (``prg.name`` on every call
 builds a new kernel object and warns). Its scalar argument types are set once, which
@@ -16,7 +17,7 @@ from .. import config
 from ..errors import DeviceError
 from . import cl_faults as faults
 
-_kernels = {}  # (id(context), source, name) -> kernel object with arg dtypes set
+_kernels = {}  # (id(context), family key) -> Kernel: the one kernel cache
 stats = {"builds": 0, "hits": 0, "build_seconds": 0.0}
 
 # Kernel argument kinds in generated signatures -> the numpy scalar type pyopencl packs.
@@ -37,20 +38,27 @@ class Kernel:
         self.max_local, self.outputs, self.fault = max_local, outputs, fault
 
 
-def kernel(ctx, source, name, arg_kinds, family=None):
-    """The kernel ``name`` of ``source`` built for ``ctx``; built at most once per process.
+def kernel(dev, key, make, name):
+    """The kernel of family key ``key`` on ``dev``'s context, built at most once per process:
+    ``make()`` renders its (source, argument kinds) on the first call only. ``key[0]``,
+    the kernel family (e.g. ``"reduce"``), names it in errors and simulated faults.
+    """
+    k = _kernels.get((id(dev.ctx), key))
+    if k is None:
+        source, kinds = make()
+        k = _kernels[(id(dev.ctx), key)] = build(dev.ctx, source, name, kinds, key[0])
+    else:
+        stats["hits"] += 1
+    return k
+
+
+def build(ctx, source, name, arg_kinds, family):
+    """Build kernel ``name`` of ``source`` for ``ctx``, its scalar argument types set.
 
     Trailing ``int`` parameters (shapes, strides, counts) are moved into one int buffer
     read at the top of the kernel: on PoCL each scalar argument costs about 2 µs per
     launch, and a kernel taking 20 of them spent more time on arguments than running.
-    ``family`` (the kernel family, e.g. ``"reduce"``) names it in errors.
     """
-    key = (id(ctx), source, name)
-    k = _kernels.get(key)
-    if k is not None:
-        stats["hits"] += 1
-        return k
-    family = family or name
     fault = faults.find(family, source, ctx.devices[0].platform.name)
     nbufs = next((i for i, a in enumerate(arg_kinds) if a != "buf"), len(arg_kinds))
     meta = nbufs < len(arg_kinds) and all(a == "int" for a in arg_kinds[nbufs:])
@@ -66,9 +74,8 @@ def kernel(ctx, source, name, arg_kinds, family=None):
     cl_k.set_scalar_arg_dtypes([ARG_DTYPES[a] for a in arg_kinds])
     max_local = cl_k.get_work_group_info(cl.kernel_work_group_info.WORK_GROUP_SIZE,
                                          ctx.devices[0])
-    k = _kernels[key] = Kernel(cl_k, nbufs, meta, name, max_local,
-                               written_buffers(source, name) if fault else (), fault)
-    return k
+    return Kernel(cl_k, nbufs, meta, name, max_local,
+                  written_buffers(source, name) if fault else (), fault)
 
 
 def driver_error(ctx, family, what):
@@ -120,24 +127,3 @@ def _build(ctx, source, family, fault=None):
     if config.DEBUG >= 2:
         print(f"[ambi] built OpenCL program in {dt * 1e3:.1f} ms")
     return faults.empty_program(fault, prg)
-
-
-def launch(dev, k, global_size, args, local_size=None):
-    """Enqueue one kernel; under AMBI_DEBUG>=2, wait and print its time."""
-    if k.meta:
-        args = list(args[:k.nbufs]) + [dev.meta(args[k.nbufs:])]
-    if local_size is None and dev.params.grid == "chunk" and len(global_size) == 1 and \
-            global_size[0] <= 64 * dev.compute_units:
-        # PoCL runs a work-group on one thread and would make a few chunky work-items one
-        # group: one item per group spreads them over the cores (a 10M sum ran 2x faster)
-        local_size = (1,)
-    if k.fault:
-        return faults.at_launch(dev, k, global_size, local_size, args)
-    if config.DEBUG < 2:
-        return k.k(dev.queue, global_size, local_size, *args)
-    t0 = time.perf_counter()
-    ev = k.k(dev.queue, global_size, local_size, *args)
-    ev.wait()
-    print(f"[ambi] {dev} kernel {k.name} {tuple(global_size)}: "
-          f"{(time.perf_counter() - t0) * 1e6:.0f} µs")
-    return ev

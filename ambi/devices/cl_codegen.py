@@ -4,7 +4,10 @@ An elementwise template is a ``str.format`` pattern over the operands ``{0} {1} 
 and type names: ``{T}`` the result type (``float`` or ``float16`` when vectorized),
 ``{S}`` its scalar type, ``{I}`` the first operand's type. A record's ``cl`` is that
 string, a dict of them by the first operand's dtype kind (``"f"``, ``"i"``), or
-a callable ``(in_dtypes, out_dtype) -> string`` when the dtypes decide.
+a callable ``(in_dtypes, out_dtype) -> string`` when the dtypes decide. A template that
+calls helper functions comes with them: ``{"expr": template, "helpers": {name: source
+function}}``, ``am_<name>_<type>`` being defined by ``source_function(<type>)`` (the
+library is ``ambi/ops/cl_helpers.py``); each helper a kernel calls is emitted once.
 Templates that call a scalar helper (``am_floordiv_{S}``) only render in scalar code.
 
 On a CPU device (PoCL) one work-item per element is slow; kernels here give each
@@ -15,10 +18,10 @@ arithmetic on the output coordinates, since pyopencl.array does not broadcast.
 """
 import re
 import weakref
+from typing import NamedTuple
 
 from .. import dtypes as dt
 from ..errors import DeviceError
-from ..ir.ops_ir import ARG
 
 MAXDIM = 6  # kernels take this many dims (fewer are padded with 1s), so one build fits all
 CTYPES = {"float32": "float", "float64": "double", "int32": "int", "int64": "long",
@@ -43,6 +46,8 @@ def preamble(dtypes, contract=False):
 def template(op, in_dtypes, out_dtype):
     """The op's elementwise template for these dtypes, or a DeviceError naming the op."""
     cl = op.cl
+    if isinstance(cl, dict) and "expr" in cl:  # a template with its helpers
+        cl = cl["expr"]
     if callable(cl):
         cl = cl(in_dtypes, out_dtype)
     elif isinstance(cl, dict):  # per kind of the first operand: "f" float, "i" int
@@ -58,114 +63,18 @@ def render(tpl, args, out_dtype, in_dtypes, width):
                       I=ctype(in_dtypes[0], width) if in_dtypes else "")
 
 
-# -- scalar helpers, emitted only when a rendered expression calls them ---------------------
-def _float_divmod(t):
-    # numpy's npy_divmod: Python's sign rules, and a floor that survives rounding of a/b
-    return f"""{t} am_divmod_{t}({t} a, {t} b, {t}* m) {{
-  {t} mod = fmod(a, b);
-  if (b == 0) {{ *m = mod; return a / b; }}
-  {t} div = (a - mod) / b;
-  if (mod != 0) {{ if ((b < 0) != (mod < 0)) {{ mod += b; div -= 1; }} }}
-  else {{ mod = copysign(({t})0, b); }}
-  {t} fd;
-  if (div != 0) {{ fd = floor(div); if (div - fd > ({t})0.5) fd += 1; }}
-  else {{ fd = copysign(({t})0, a / b); }}
-  *m = mod; return fd;
-}}
-{t} am_floordiv_{t}({t} a, {t} b) {{ {t} m; return am_divmod_{t}(a, b, &m); }}
-{t} am_mod_{t}({t} a, {t} b) {{ {t} m; am_divmod_{t}(a, b, &m); return m; }}
-"""
-
-
-def _int_helpers(t):
-    # numpy: x // 0 == x % 0 == 0; MIN // -1 wraps; negative powers of ints give 0 here
-    # (numpy raises; a kernel cannot)
-    u = "u" + t
-    return f"""{t} am_floordiv_{t}({t} a, {t} b) {{
-  if (b == 0) return 0;
-  if (b == -1) return ({t})(({u})0 - ({u})a);
-  {t} q = a / b;
-  if (a % b != 0 && ((a < 0) != (b < 0))) q -= 1;
-  return q;
-}}
-{t} am_mod_{t}({t} a, {t} b) {{
-  if (b == 0 || b == -1) return 0;
-  {t} r = a % b;
-  if (r != 0 && ((r < 0) != (b < 0))) r += b;
-  return r;
-}}
-{t} am_ipow_{t}({t} a, {t} b) {{
-  if (b < 0) return a == 1 ? 1 : (a == -1 ? ((b & 1) ? -1 : 1) : 0);
-  {u} r = 1, x = ({u})a;
-  while (b) {{ if (b & 1) r *= x; x *= x; b >>= 1; }}
-  return ({t})r;
-}}
-"""
-
-
-def _trig(t):
-    """sin and cos of float32 (``t``: ``float`` or ``floatN``), SLEEF's 3.5-ulp method: a
-    3-part Cody-Waite reduction by pi (each product exact for |x| < 125), then an odd
-    polynomial: within 2.5 ulp of the true value, and in vector code 1.6x faster than
-    PoCL's builtins. A vector with a lane of |x| >= 125, inf or NaN takes the builtins,
-    lane by lane and out of line (so the fast path keeps its registers)."""
-    n = t[len("float"):]
-    it = f"int{n}"
-    # PoCL 3.0's vector sin/cos are wrong in lanes next to a huge one (float16 sin of
-    # [1e-30, 1e30, ...] gave 0.0099 for 1e-30): the slow path goes lane by lane
-    def slow(f):
-        body = (f"float v[{n}];\n  vstore{n}(x, 0, v);\n  for (int i = 0; i < {n}; i++) "
-                f"v[i] = {f}(v[i]);\n  return vload{n}(0, v);") if n else f"return {f}(x);"
-        return f"__attribute__((noinline)) {t} am_{f}_slow_{t}({t} x) {{\n  {body}\n}}\n"
-    # |x| >= 125, inf or NaN, read from the bits (0x42fa0000 is 125.0f); vector lanes are
-    # OR-ed in halves, since PoCL's any() cost a third of the fast path
-    check, bad, w = f"  {it} bad = as_{it}(fabs(x)) >= 0x42fa0000;\n", "bad", int(n or 1)
-    while w > 1:
-        w //= 2
-        check += f"  int{w if w > 1 else ''} bad{w} = {bad}.lo | {bad}.hi;\n"
-        bad = f"bad{w}"
-    # x - q * (pi * h), h = 1 for sin (q: multiples of pi), 0.5 for cos (odd multiples of pi/2)
-    reduce = (f"  {t} u = convert_{t}(q);\n  {t} d = u * (-3.1414794921875f * h) + x;\n"
-              f"  d = u * (-0.00011315941810607910156f * h) + d;\n"
-              f"  d = u * (-1.9841872589410058936e-09f * h) + d;\n")
-    # sin(-0) is -0: the polynomial gives +0, so a zero lane takes x's sign bit
-    zero = (f"as_{it}(x) & (x == 0.0f) & INT_MIN" if n else
-            "x == 0.0f ? as_int(x) : 0")
-    return slow("sin") + slow("cos") + f"""{t} am_sincos_poly_{t}({t} d, {it} sign) {{
-  {t} s = d * d;
-  d = as_{t}(as_{it}(d) ^ sign);  /* sign: 0, or INT_MIN to flip d */
-  {t} u = 2.6083159809786593541503e-06f;
-  u = u * s + -0.0001981069071916863322258f;
-  u = u * s + 0.00833307858556509017944336f;
-  u = u * s + -0.166666597127914428710938f;
-  return s * (u * d) + d;
-}}
-{t} am_sin_{t}({t} x) {{
-{check}  if ({bad}) return am_sin_slow_{t}(x);
-  const float h = 1.0f;
-  {it} q = convert_{it}(rint(x * M_1_PI_F));
-{reduce}  {t} r = am_sincos_poly_{t}(d, -(q & 1) & INT_MIN);
-  return as_{t}(as_{it}(r) | ({zero}));
-}}
-{t} am_cos_{t}({t} x) {{
-{check}  if ({bad}) return am_cos_slow_{t}(x);
-  const float h = 0.5f;
-  {it} q = 1 + 2 * convert_{it}(rint(x * M_1_PI_F - 0.5f));
-{reduce}  return am_sincos_poly_{t}(d, -((~q >> 1) & 1) & INT_MIN);
-}}
-"""
-
-
-def helpers(exprs):
-    """Definitions of the ``am_*_<type>`` helpers that ``exprs`` call: numpy's floor
-    division, modulo and integer power rules (scalar only), and float32 sin and cos."""
+def helpers(exprs, library):
+    """Definitions of the ``am_<name>_<type>`` helpers that ``exprs`` call, each once:
+    ``library`` maps a helper's name to its record's source function (``helper_library``)."""
     found = {(m.group(1), m.group(2) + m.group(3)) for e in exprs for m in _HELPER.finditer(e)}
-    out = []
-    for t in sorted({t for name, t in found if name in ("sin", "cos")}):
-        out.append(_trig(t))
-    for t in sorted({t for name, t in found if name not in ("sin", "cos")}):
-        out.append(_float_divmod(t) if t in ("float", "double") else _int_helpers(t))
-    return "".join(out)
+    made = {(library[name], t) for name, t in found if name in library}
+    return "".join(make(t) for make, t in sorted(made, key=lambda h: (h[0].__name__, h[1])))
+
+
+def helper_library(body):
+    """Helper name -> source function, from the ``cl`` records of a body's ops."""
+    return {name: make for op, *_ in body if isinstance(op.cl, dict)
+            for name, make in op.cl.get("helpers", {}).items()}
 
 
 # -- elementwise (one op eagerly, or a fused chain) ----------------------------------------
@@ -215,7 +124,7 @@ def elementwise_source(body, in_dtypes, outs, modes=None, width=0, ndim=MAXDIM):
     src = (f"__kernel void elementwise({', '.join(params)}) {{\n"
            f"  int g = get_global_id(0);\n{loop}\n}}\n")
     kinds = ["buf"] * (nin + len(outs)) + ["int"] * (len(params) - nin - len(outs))
-    return preamble(dtypes) + helpers([src]) + src, kinds
+    return preamble(dtypes) + helpers([src], helper_library(body)) + src, kinds
 
 
 def _element(body, dtypes, nin, outs, modes, width, ndim=0):
@@ -239,9 +148,18 @@ def _load(k, mode, dtype, width, ndim):
     return f"{t} x{k} = in{k}[f{k} ? i : {index}];"
 
 
+class Load(NamedTuple):
+    """What a reduction reads per term instead of ``in[i]``: a fused chain's value."""
+    inputs: list   # the chain's input parameters
+    ints: list     # its int parameters (shapes and strides of the inputs)
+    code: str      # C code setting ``x`` to the value at element ``i``
+    dtypes: list   # the dtypes it computes with (for the fp64 pragma)
+    helpers: dict  # helper name -> source function (``helper_library``)
+
+
 def element_value(body, in_dtypes, value, ndim=MAXDIM):
-    """What a reduction of a fused chain reads per term: (input params, int params, C code
-    setting ``x`` to ``value`` of ``body`` at element ``i``, dtypes), scalar code."""
+    """What a reduction of a fused chain reads per term: a ``Load`` setting ``x`` to
+    ``value`` of ``body`` at element ``i``, in scalar code."""
     nin = len(in_dtypes)
     dtypes = list(in_dtypes) + [d for *_, d in body]
     inputs = [f"__global const {ctype(d)}* in{k}" for k, d in enumerate(in_dtypes)]
@@ -252,7 +170,7 @@ def element_value(body, in_dtypes, value, ndim=MAXDIM):
             f"    if (gen) {{\n      int q = i;\n{coords}    }}\n"
             + _element(body, dtypes, nin, (), None, 0, ndim)
             + f"    {ctype(dtypes[value])} x = x{value};")
-    return inputs, ints, code, dtypes
+    return Load(inputs, ints, code, dtypes, helper_library(body))
 
 
 # -- fused subgraphs as instruction bodies ------------------------------------------------
@@ -268,14 +186,13 @@ def body_of(graph):
 
 def fused_body(graph):
     """The subgraph as instructions: inputs are values 0.., each node the next value."""
-    ids = {(n, 0): graph[n]["params"]["index"] for n in graph.inputs}
     body = []
-    for n in graph.order():
+
+    def step(n, refs):
         node = graph[n]
-        if node["op"] is ARG:
-            continue
-        refs = tuple(ids[v] for v in graph.operands(n))
         in_dtypes = tuple(graph.out_type(v).dtype for v in graph.operands(n))
-        ids[(n, 0)] = len(graph.inputs) + len(body)
-        body.append((node["op"], refs, in_dtypes, node["types"][0].dtype))
-    return tuple(body), tuple(ids[v] for v in graph.outputs)
+        body.append((node["op"], tuple(refs), in_dtypes, node["types"][0].dtype))
+        return (len(graph.inputs) + len(body) - 1,)
+
+    outs = graph.walk([graph[n]["params"]["index"] for n in graph.inputs], step)
+    return tuple(body), tuple(outs)

@@ -9,7 +9,7 @@ conformance probe): chunked vector loops and register blocks over packed panels,
 work-group trees in local memory and local-memory tiles.
 """
 from .. import dtypes as dt
-from .cl_codegen import ctype, helpers, preamble
+from .cl_codegen import Load, ctype, helpers, preamble
 
 LOWEST = {"float": "-INFINITY", "double": "-INFINITY", "int": "INT_MIN", "long": "LONG_MIN"}
 HIGHEST = {"float": "INFINITY", "double": "INFINITY", "int": "INT_MAX", "long": "LONG_MAX"}
@@ -50,14 +50,13 @@ def reduce_source(dtype, init, combine, nk, nr, vector, load=None, local=0):
     that many at a time, the few-work-items-each-a-chunk scheme that beat numpy on PoCL. With
     ``local`` (a power of two) a work-group of that many items shares chunk p, item l
     taking terms l, l+local... (adjacent items read adjacent terms: coalesced on a GPU),
-    then combines its partials as a tree in local memory. ``load`` (input params, int
-    params, C code setting ``x`` from element index ``i``, dtypes) reduces a fused
-    elementwise chain computed on the fly instead of reading ``in``.
+    then combines its partials as a tree in local memory. ``load`` (a ``cl_codegen.Load``)
+    reduces a fused elementwise chain computed on the fly instead of reading ``in``.
     """
     w = vector
     t, tv = ctype(dtype), ctype(dtype, w)
-    inputs, extra, code, dtypes = load or ([f"__global const {t}* in"], [],
-                                           f"{t} x = in[i];", [dtype])
+    load = load or Load([f"__global const {t}* in"], [], f"{t} x = in[i];", [dtype], {})
+    inputs, extra, code, dtypes = load.inputs, load.ints, load.code, load.dtypes
     kd, ks, rd, rs = _names("kd", nk), _names("ks", nk), _names("rd", nr), _names("rs", nr)
     args = inputs + [f"__global {t}* out", "int nout", "int R", "int rc", "int P"]
     args += [f"int {a}" for a in kd + ks + rd + rs] + extra
@@ -97,7 +96,7 @@ def reduce_source(dtype, init, combine, nk, nr, vector, load=None, local=0):
         body.append("  out[g] = acc;\n")
     src = f"__kernel void reduce({', '.join(args)}) {{\n{''.join(body)}}}\n"
     kinds = ["buf"] * (len(inputs) + 1) + ["int"] * (4 + 2 * nk + 2 * nr + len(extra))
-    return preamble(dtypes) + helpers([src]) + src, kinds
+    return preamble(dtypes) + helpers([src], load.helpers) + src, kinds
 
 
 def argreduce_source(dtype, better, nk):

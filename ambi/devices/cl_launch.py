@@ -1,22 +1,12 @@
-"""What every OpenCL kernel family shares: kernels rendered and built once per
-(context, family key), launch grids sized for the device's kind of kernels, and shapes
-and strides as kernel arguments."""
+"""What every OpenCL kernel family shares at launch: grids sized for the device's kind of
+kernels, shapes and strides as kernel arguments, and the launch itself."""
 import math
+import time
 
-from . import cl_cache
+from .. import config
+from . import cl_faults as faults
 
-_entries = {}  # (context, family key) -> kernel: each source is rendered once
 VECTOR_MIN = 4096  # smaller tensors take the scalar kernel that serves every shape
-
-
-def kernel(dev, key, make, name):
-    """The kernel of family ``key`` on ``dev``; ``make()`` renders (source, arg kinds)."""
-    entry = _entries.get((id(dev.ctx), key))
-    if entry is None:
-        src, kinds = make()
-        entry = _entries[(id(dev.ctx), key)] = cl_cache.kernel(dev.ctx, src, name, kinds,
-                                                                key[0])
-    return entry
 
 
 def grid(dev, n, min_chunk=1024):
@@ -63,3 +53,22 @@ def pad(values, ndim, fill):
     return [fill] * (ndim - len(values)) + list(values)
 
 
+def launch(dev, k, global_size, args, local_size=None):
+    """Enqueue one kernel; under AMBI_DEBUG>=2, wait and print its time."""
+    if k.meta:
+        args = list(args[:k.nbufs]) + [dev.meta(args[k.nbufs:])]
+    if local_size is None and dev.params.grid == "chunk" and len(global_size) == 1 and \
+            global_size[0] <= 64 * dev.compute_units:
+        # PoCL runs a work-group on one thread and would make a few chunky work-items one
+        # group: one item per group spreads them over the cores (a 10M sum ran 2x faster)
+        local_size = (1,)
+    if k.fault:
+        return faults.at_launch(dev, k, global_size, local_size, args)
+    if config.DEBUG < 2:
+        return k.k(dev.queue, global_size, local_size, *args)
+    t0 = time.perf_counter()
+    ev = k.k(dev.queue, global_size, local_size, *args)
+    ev.wait()
+    print(f"[ambi] {dev} kernel {k.name} {tuple(global_size)}: "
+          f"{(time.perf_counter() - t0) * 1e6:.0f} µs")
+    return ev

@@ -7,7 +7,8 @@ when few outputs would leave the device idle. CPU kernels give each work-item a 
 work-group that combines its partials as a tree in local memory.
 """
 from ..ir.types import norm_axes, norm_axis
-from . import cl_cache, cl_codegen as cg, cl_kernels as ck, cl_launch as cl
+from . import cl_cache, cl_codegen as cg, cl_kernels as ck
+from .cl_launch import VECTOR_MIN, contiguous, element_ints, launch, pad, size
 
 TREE_LOCAL = 256  # work-group size of GPU tree reductions (at most the device's limit)
 TREE_MAX_OUTPUTS_PER_UNIT = 64  # more outputs than this per compute unit: one item each
@@ -16,18 +17,18 @@ ALIGN = 16  # chunks of terms start at multiples of this (the widest vector load
 def _merge(dims):
     """Drop size-1 dims and merge neighbours that are contiguous with each other."""
     out = []
-    for size, stride in dims:
-        if size == 1:
+    for n, stride in dims:
+        if n == 1:
             continue
-        if out and out[-1][1] == size * stride:
-            out[-1] = (out[-1][0] * size, stride)
+        if out and out[-1][1] == n * stride:
+            out[-1] = (out[-1][0] * n, stride)
         else:
-            out.append((size, stride))
+            out.append((n, stride))
     return out
 
 
 def _split(shape, axes):
-    dims = list(zip(shape, cl.contiguous(shape)))
+    dims = list(zip(shape, contiguous(shape)))
     kept = _merge([d for a, d in enumerate(dims) if a not in axes])
     red = _merge([d for a, d in enumerate(dims) if a in axes])
     return kept, red
@@ -58,14 +59,14 @@ def merges_into_reduction(dev, shape, axis):
     """Whether a fused chain feeding this reduction should run inside it: not when the
     plain reduction would use vector loads (CPU devices, contiguous terms, many)."""
     kept, red = _split(shape, norm_axes(axis, len(shape), "reduce"))
-    r = cl.size([s for s, _ in red])
+    r = size([s for s, _ in red])
     return not _vector_loads(dev, red, r)
 
 
 def _vector_loads(dev, red, r):
     """Chunked reductions load contiguous terms as vectors, when there are many."""
     return (dev.params.reduce == "chunk" and dev.params.width > 0 and len(red) == 1
-            and red[0][1] == 1 and r >= cl.VECTOR_MIN)
+            and red[0][1] == 1 and r >= VECTOR_MIN)
 
 
 def _reduce(dev, x, t, kept, red, spec, fused=None):
@@ -74,7 +75,7 @@ def _reduce(dev, x, t, kept, red, spec, fused=None):
     reduced. A chunk is one work-item's on CPU kernels, one work-group's tree on GPU
     kernels (for outputs too few to give every work-item its own)."""
     out = dev.empty(t.shape, t.dtype)
-    nout, r = out.size, cl.size([s for s, _ in red])
+    nout, r = out.size, size([s for s, _ in red])
     if nout == 0:
         return out
     tree = tree_size(dev, nout)
@@ -109,24 +110,24 @@ def _launch_reduce(dev, x, out, dtype, kept, red, parts, rc, r, spec, fused=None
     vector = dev.params.width if (fused is None and _vector_loads(dev, red, r)) else 0
     # one reduced dim (the common case) gets its own build, with no index decoding
     nk, nr = max(cg.MAXDIM, len(kept)), 1 if len(red) == 1 else max(cg.MAXDIM, len(red))
-    kept, red = cl.pad(kept, nk, (1, 0)), cl.pad(red, nr, (1, 0))
+    kept, red = pad(kept, nk, (1, 0)), pad(red, nr, (1, 0))
     flat = [s for s, _ in kept] + [s for _, s in kept] + [s for s, _ in red] + [s for _, s in red]
     if fused is None:
         bufs, extra, load, body_key = [x.buf], [], None, None
     else:  # x: the chain's inputs
         (body, value, shape), in_dtypes = fused, tuple(a.dtype for a in x)
         ndim = max(cg.MAXDIM, len(shape))
-        bufs, extra = [a.buf for a in x], cl.element_ints(x, shape, ndim)
+        bufs, extra = [a.buf for a in x], element_ints(x, shape, ndim)
         load, body_key = cg.element_value(body, in_dtypes, value, ndim), (body, value, in_dtypes)
     def build(local):
-        return cl.kernel(dev, ("reduce", dtype, init, combine, nk, nr, vector, body_key, local),
-                         lambda: ck.reduce_source(dtype, init, combine, nk, nr, vector, load,
-                                                  local), "reduce")
+        key = ("reduce", dtype, init, combine, nk, nr, vector, body_key, local)
+        return cl_cache.kernel(dev, key, lambda: ck.reduce_source(
+            dtype, init, combine, nk, nr, vector, load, local), "reduce")
     k = build(local)
     if k.max_local < local:  # this kernel cannot run groups that big: one item per chunk
         local = 0
         k = build(local)
-    cl_cache.launch(dev, k, (nout * parts * max(local, 1),),
+    launch(dev, k, (nout * parts * max(local, 1),),
                     bufs + [out.buf, nout, r, rc, parts] + flat + extra,
                     (local,) if local else None)
 
@@ -138,14 +139,14 @@ def argreduce_op(dev, op, args, params, types, spec):
         axis, r, rs = -1, x.size, 1
     else:
         axis = norm_axis(params["axis"], len(x.shape), op.name)
-        r, rs = x.shape[axis], cl.contiguous(x.shape)[axis]
-    dims = zip(x.shape, cl.contiguous(x.shape))
+        r, rs = x.shape[axis], contiguous(x.shape)[axis]
+    dims = zip(x.shape, contiguous(x.shape))
     kept = [] if axis < 0 else _merge([d for a, d in enumerate(dims) if a != axis])
     better = ck.by_kind(spec["better"], x.dtype)
     nk = max(cg.MAXDIM, len(kept))
-    kept = cl.pad(kept, nk, (1, 0))
-    k = cl.kernel(dev, ("arg", x.dtype, better, nk),
-                  lambda: ck.argreduce_source(x.dtype, better, nk), "argreduce")
+    kept = pad(kept, nk, (1, 0))
+    k = cl_cache.kernel(dev, ("argreduce", x.dtype, better, nk),
+                        lambda: ck.argreduce_source(x.dtype, better, nk), "argreduce")
     flat = [s for s, _ in kept] + [s for _, s in kept]
-    cl_cache.launch(dev, k, (out.size,), [x.buf, out.buf, out.size, r, rs] + flat)
+    launch(dev, k, (out.size,), [x.buf, out.buf, out.size, r, rs] + flat)
     return [out]

@@ -1,9 +1,9 @@
 """What the conformance probe runs: every kernel family ambi generates, on small inputs
 with known answers, compared with the numpy reference (each op's own ``kernel``).
 
-The ops come from the registry, grouped by the kernel family their record names, so a
-new op is probed the day it is declared. This module's table of families (``CHECKS``)
-is the one place in ``devices/`` that knows the families by name. Special values (±0,
+The ops come from the registry, grouped by the kernel family that runs them
+(``cl_ops.family``), so a new op is probed the day it is declared; no op is named here.
+``CHECKS`` names the checks, which the probe's jobs and verdicts refer to. Special values (±0,
 ±inf, NaN, saturation at ±1) must match the reference bit for bit; other floats within
 SPEC section 9's tolerances, grown by √K where K terms are summed.
 """
@@ -14,7 +14,8 @@ import numpy as np
 from .. import dtypes as dt
 from ..ir.opdef import REGISTRY
 from ..ir.types import TensorType
-from . import cl_ops, cl_reduce
+from ..errors import DeviceError
+from . import cl_codegen, cl_ops, cl_reduce
 
 N = 4096 + 37  # past the vector threshold, with a ragged tail
 SPECIAL_F = [0.0, -0.0, np.inf, -np.inf, np.nan, 1.0, -1.0, 0.5, -2.5, 3.0, 1e30, -1e30,
@@ -23,15 +24,9 @@ SPECIAL_I = [0, 1, -1, 7, -7, 3, -3, 100, 2, -2, 2 ** 31 - 1, -2 ** 31, 5, -5, 3
 NUMERIC = (dt.float32, dt.float64, dt.int32, dt.int64)
 
 
-def family(op):
-    """The kernel family of an op record: ``"ew"`` for elementwise templates."""
-    if op.elementwise and op.cl is not None:
-        return "ew"
-    return op.cl.get("kernel") if isinstance(op.cl, dict) else None
-
-
 def ops_of(fam):
-    return [op for _, op in sorted(REGISTRY.items()) if op.primitive and family(op) == fam]
+    """The primitive ops that kernel family ``fam`` (a ``cl_ops`` function) runs, by name."""
+    return [op for _, op in sorted(REGISTRY.items()) if op.primitive and cl_ops.family(op) is fam]
 
 
 # -- inputs ---------------------------------------------------------------------------------
@@ -108,7 +103,7 @@ def _describe(arrays, params):
 def _instructions(dtype):
     """(op, operand dtypes, out dtype, params) for each elementwise op taking ``dtype``."""
     out = []
-    for op in ops_of("ew"):
+    for op in ops_of(cl_ops.elementwise_op):
         operand = [dt.bool_] + [dtype] * (op.arity - 1) if op.arity == 3 else [dtype] * op.arity
         targets = [{"dtype": d} for d in dt.ALL] if "dtype" in op.params else [{}]
         for params in targets:
@@ -203,13 +198,13 @@ def check_reduce(dev):
     """Each reduction over contiguous terms (vector loads on chunked kernels), one of them in
     every dtype and over strided terms, and all of every element (two passes)."""
     cases = []
-    for j, op in enumerate(ops_of("reduce")):
+    for j, op in enumerate(ops_of(cl_reduce.reduce_op)):
         lo, hi = (-1, 2) if op.cl.get("init") == "1" else (-9, 10)  # products of ±1, 0
         for dtype in NUMERIC if j == 0 else (dt.float32,):
             x = _ints(dtype, (3, 5000), 4, lo, hi)
             axes = ((1, False), (0, True), (None, False)) if dtype is dt.float32 else ((1, False),)
             cases += [(op, x, {"axis": a, "keepdims": k}, dtype) for a, k in axes]
-    for op in ops_of("argreduce"):
+    for op in ops_of(cl_reduce.argreduce_op):
         x = _ints(dt.float32, (7, 300), 5)
         cases += [(op, x, {"axis": a}, dt.float32) for a in (0, 1)]
     for op, x, params, dtype in cases:
@@ -222,7 +217,7 @@ def check_reduce(dev):
 
 
 def check_matmul(dev):
-    for op in ops_of("matmul"):
+    for op in ops_of(cl_ops.matmul_op):
         for dtype, a, b in ((dt.float32, (2, 37, 53), (53, 29)), (dt.float64, (65, 70), (70, 33))):
             if dtype is dt.float64 and not dev.fp64:
                 continue
@@ -239,7 +234,7 @@ WINDOWS = [{"strides": 2, "padding": "SAME"}, {"strides": 1, "padding": "VALID"}
 
 def check_windows(dev):
     x = _ints(dt.float32, (2, 9, 11, 3), 8)
-    for op in ops_of("conv2d") + ops_of("max_pool2d"):
+    for op in ops_of(cl_ops.conv2d_op) + ops_of(cl_ops.max_pool_op):
         operands = [x] + ([_ints(dt.float32, (3, 3, 3, 5), 9)] if op.arity == 2 else [])
         for params in WINDOWS:
             if set(params) <= set(op.params):
@@ -254,10 +249,11 @@ VIEWS = [{"perm": (2, 0, 1)}, {"shape": (3, 4, 5, 6)}, {"shape": (6, 20)}, {}]
 
 def check_copies(dev):
     x = _ints(dt.float32, (4, 5, 6), 10)
-    cases = [(op, [x], p) for op in ops_of("view") for p in VIEWS if set(p) <= set(op.params)]
-    cases += [(op, [x, x[:, :2]], {"axis": 1}) for op in ops_of("concat")]
+    cases = [(op, [x], p) for op in ops_of(cl_ops.view_op) for p in VIEWS
+             if set(p) <= set(op.params)]
+    cases += [(op, [x, x[:, :2]], {"axis": 1}) for op in ops_of(cl_ops.concat_op)]
     cases += [(op, [x, np.array([3, -1, 0, 2, 2], np.int32)], {"axis": 1})
-              for op in ops_of("gather")]
+              for op in ops_of(cl_ops.gather_op)]
     for op, arrays, params in cases:
         dtypes = [dt.as_dtype(a.dtype) for a in arrays]
         try:
@@ -272,7 +268,7 @@ def check_copies(dev):
 
 
 def check_random(dev):
-    for op in ops_of("random"):
+    for op in ops_of(cl_ops.random_op):
         for dtype in (dt.float32,):  # the draw is computed in double for every dtype
             bad = check_op(dev, op, [], {"shape": (N,), "seed": 7, "dtype": dtype}, [])
             if bad:
@@ -280,18 +276,44 @@ def check_random(dev):
     return None
 
 
-# A chain with transcendentals, reduced without ever being stored (cl_graph merges them)
-FUSED_CHAIN = ("sin", "exp", "tanh", "cos", "sqrt")
+CHAIN_LENGTH = 5
+
+
+def fused_chain():
+    """A chain of unary float32 ops whose templates call functions (ambi's helpers first,
+    then OpenCL's builtins), each taken while tame values stay finite and not whole: what a
+    reduction computes without storing it (cl_graph merges them) and the timed workload."""
+    x = values(dt.float32, 1000, 11, tame=True) / 5
+    calls = [op for op in ops_of(cl_ops.elementwise_op) if op.arity == 1 and not op.params
+             and dt.float32 in op.accepts and _calls_functions(op)]
+    chain = []
+    for op in sorted(calls, key=lambda op: not cl_codegen.helper_library([(op,)])):
+        with np.errstate(all="ignore"):
+            y = op.kernel(x)
+        rounds = np.array_equal(y, np.round(y))  # floor, ceil: little left to check
+        if len(chain) < CHAIN_LENGTH and y.dtype == x.dtype and np.isfinite(y).all() \
+                and not rounds:
+            chain.append(op)
+            x = y
+    return chain
+
+
+def _calls_functions(op):
+    """Whether the op's float32 template is a function call (``exp({0})``)."""
+    try:
+        return cl_codegen.template(op, (dt.float32,), dt.float32)[0].isalpha()
+    except DeviceError:
+        return False
 
 
 def check_fused_reduce(dev):
     x = values(dt.float32, 3 * 5000, 11, tame=True).reshape(3, 5000) / 5
-    chain = [REGISTRY[name] for name in FUSED_CHAIN]
+    chain = fused_chain()
     body = tuple((op, (j,), (dt.float32,), dt.float32) for j, op in enumerate(chain))
     ref = x
     for op in chain:
         ref = op.kernel(ref)
-    for op in ops_of("reduce")[:1]:
+    for op in ops_of(cl_reduce.reduce_op)[:1]:
         for axis in (1, None):
             params = op.fill_params({"axis": axis})
             t = op.infer([TensorType(x.shape, dt.float32)], params)[0]
@@ -299,7 +321,8 @@ def check_fused_reduce(dev):
                                         [dev.place(x, dt.float32)], params, t).numpy()
             bad = mismatch(np.asarray(op.kernel(ref, **params), np.float32), got, x.size)
             if bad:
-                return f"{op.name} of {'(' .join(FUSED_CHAIN)}(x), axis={axis}: {bad}"
+                names = "(".join(o.name for o in chain)
+                return f"{op.name} of {names}(x), axis={axis}: {bad}"
     return None
 
 

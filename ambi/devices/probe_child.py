@@ -19,7 +19,6 @@ import numpy as np
 def main(argv):
     _protocol_on_own_fd()
     from .. import dtypes as dt
-    from ..ir.opdef import REGISTRY
     from . import opencl
     from .cl_params import KernelParams
     from .probe_cases import CHECKS
@@ -27,7 +26,7 @@ def main(argv):
     dev = opencl.found()[index]
     jobs = [(check, KernelParams.from_json(params)) for check, params in jobs]
     if argv[2:] == ["time"]:
-        return _time_all(dev, jobs, dt, REGISTRY)
+        return _time_all(dev, jobs, dt)
     for check, params in jobs:
         dev._params = params
         label = f"{check} [{params}]"
@@ -62,18 +61,27 @@ def _check(fn, dev):
         return f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"[:400]
 
 
-TIMED = {"elementwise": (None, [(1 << 20,)]),         # the chain of FUSED_CHAIN
-         "reduce": ("reduce_sum", [(1 << 22,)]),
-         "matmul": ("matmul", [(512, 512), (512, 512)])}
+TIMED = {"elementwise": [(1 << 20,)],  # the chain of probe_cases.fused_chain
+         "reduce": [(1 << 22,)],       # the sum: the reduction whose init is 0
+         "matmul": [(512, 512), (512, 512)]}
 
 
-def _time_all(dev, jobs, dt, registry, rounds=5):
+def _timed_op(check):
+    """The op whose kernel a check's timed workload runs (None: the fused chain)."""
+    from . import cl_ops, cl_reduce
+    from .probe_cases import ops_of
+    if check == "reduce":
+        return next(op for op in ops_of(cl_reduce.reduce_op) if op.cl["init"] == "0")
+    return ops_of(cl_ops.matmul_op)[0] if check == "matmul" else None
+
+
+def _time_all(dev, jobs, dt, rounds=5):
     """Each job's workload: built and run once, then ``rounds`` turns of all; medians."""
     runs, times = {}, {}
     for check, params in jobs:
         dev._params, label = params, f"{check} [{params}]"
         _say({"start": label})
-        runs[label] = (params, _workload(check, dev, dt, registry))
+        runs[label] = (params, _workload(check, dev, dt))
         _timed(dev, *runs[label])
     for _ in range(rounds):
         for label, (params, run) in runs.items():
@@ -91,17 +99,16 @@ def _timed(dev, params, run):
     return time.perf_counter() - t0
 
 
-def _workload(check, dev, dt, registry):
+def _workload(check, dev, dt):
     """The workload of a check that decides a parameter, as a function to time."""
     from ..ir.types import TensorType
     from . import cl_ops
-    from .probe_cases import FUSED_CHAIN
+    from .probe_cases import fused_chain
     rng = np.random.default_rng(0)
-    name, shapes = TIMED[check]
-    op = registry[name] if name else None
+    shapes, op = TIMED[check], _timed_op(check)
     args = [dev.place(rng.uniform(-1, 1, s).astype(np.float32), dt.float32) for s in shapes]
     if op is None:  # the elementwise chain
-        chain = [registry[n] for n in FUSED_CHAIN]
+        chain = fused_chain()
         body = tuple((o, (j,), (dt.float32,), dt.float32) for j, o in enumerate(chain))
         types = [TensorType(shapes[0], dt.float32)]
         run = lambda: cl_ops.elementwise(dev, body, (len(chain),), args, types)  # noqa: E731

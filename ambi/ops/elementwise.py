@@ -11,6 +11,7 @@ from ..errors import DTypeError
 from ..ir.opdef import check_same, defop
 from ..ir.types import broadcast_shapes
 from . import grads
+from .cl_helpers import division, trig
 
 __all__ = ["negative", "abs", "sign", "exp", "log", "log1p", "sqrt", "sin", "cos", "tanh",
            "floor", "ceil", "round", "logical_not", "add", "subtract", "multiply", "divide",
@@ -58,9 +59,10 @@ def _divide(a, b):
 
 
 def _own_float32(name):
-    """A template using ambi's own float32 ``name`` (``am_<name>_{T}`` in cl_codegen), and
-    OpenCL's builtin for other dtypes."""
-    return lambda ds, d: f"am_{name}_{{T}}({{0}})" if d is dt.float32 else f"{name}({{0}})"
+    """A template using ambi's own float32 ``name`` (``am_<name>_{T}``, from ``trig``),
+    and OpenCL's builtin for other dtypes."""
+    return {"expr": lambda ds, d: f"am_{name}_{{T}}({{0}})" if d is dt.float32 else
+            f"{name}({{0}})", "helpers": {name: trig}}
 
 
 # -- unary ------------------------------------------------------------------------
@@ -133,13 +135,14 @@ divide = binary("divide", _divide, out=_float_of,
                 vjp=grads.divide_vjp,
                 doc="x / y; integers divide to float32 (int64 to float64).")
 floordiv = binary("floordiv", np.floor_divide, vjp=grads.zero_grads,
-                  cl="am_floordiv_{S}({0}, {1})",
+                  cl={"expr": "am_floordiv_{S}({0}, {1})", "helpers": {"floordiv": division}},
                   doc="x // y, rounding toward -inf.")
 mod = binary("mod", np.remainder, vjp=grads.mod_vjp,
-             cl="am_mod_{S}({0}, {1})",
+             cl={"expr": "am_mod_{S}({0}, {1})", "helpers": {"mod": division}},
              doc="x % y with the sign of y, as in Python.")
 pow = binary("pow", np.power, vjp=grads.pow_vjp,
-             cl={"f": "pow({0}, {1})", "i": "am_ipow_{S}({0}, {1})"},
+             cl={"expr": {"f": "pow({0}, {1})", "i": "am_ipow_{S}({0}, {1})"},
+                 "helpers": {"ipow": division}},
              doc="x ** y. ``am.pow([2.0], [3.0])`` -> [8.]")
 maximum = binary("maximum", np.maximum, commutative=True, vjp=grads.maximum_vjp,
                  cl={"f": "(({0} > {1}) || isnan({0}) ? {0} : {1})",

@@ -51,8 +51,7 @@ def optimize(graph, level, dump=False, device=None):
     ['dce', 'fold', 'cse', 'simplify']
     """
     exact = [name for name, (_, lvl) in PASSES.items() if lvl == 1]
-    on_cpu = device is None or str(device) == "cpu"
-    wanted = CPU_REWRITES if on_cpu else device.rewrites
+    wanted = CPU_REWRITES if device is None else device.rewrites
     rewrites = [name for name in wanted if PASSES[name][1] <= level]
     report = fixed_point(PASSES, graph, exact, dump) if level >= 1 else []
     return report + [run_pass(PASSES, graph, name, dump) for name in rewrites]

@@ -117,7 +117,7 @@ def test_an_empty_program_is_a_device_error_naming_family_device_and_driver(monk
     monkeypatch.setenv("AMBI_CL_FAULT", "probe_test:empty")
     source = "__kernel void probe_test_k(__global float* a) { a[0] = 1.0f; }"
     with pytest.raises(DeviceError) as e:
-        cl_cache.kernel(dev.ctx, source, "probe_test_k", ["buf"], "probe_test")
+        cl_cache.kernel(dev, ("probe_test",), lambda: (source, ["buf"]), "probe_test_k")
     msg = str(e.value)
     assert "probe_test kernel" in msg and "no kernel 'probe_test_k'" in msg
     assert dev.cl_device.name.strip() in msg and dev.cl_device.driver_version.strip() in msg
