@@ -151,6 +151,23 @@ class Graph:
                     free(v, x)
         return [env[v] for v in self.outputs]
 
+    def nested(self, fused=True):
+        """This graph and every subgraph nested in it, parents first: the one loop over
+        subgraphs (passes, verify, sizes). Without ``fused``, not the bodies of fused
+        nodes (those of an op flagged ``fusion``)."""
+        out, seen, todo = [], set(), [self]
+        while todo:
+            g = todo.pop()
+            if id(g) in seen:
+                continue
+            seen.add(id(g))
+            out.append(g)
+            for n, attrs in g.nx._node.items():  # networkx's node dict: no view per call
+                op = attrs["op"]
+                if op.subgraphs and (fused or not op.fusion):
+                    todo.extend(reversed(g.subgraphs(n)))
+        return out
+
     def subgraphs(self, n):
         node = self[n]
         return node["op"].subgraph_values(node["params"])

@@ -7,6 +7,11 @@ from .graph import SEQ
 
 def verify(graph, after=None):
     """Raise GraphError, showing the graph around the bad node, if an invariant fails."""
+    for g in graph.nested():
+        _verify_one(g, after)
+
+
+def _verify_one(graph, after):
     if not nx.is_directed_acyclic_graph(graph.nx):
         loop = [u for u, *_ in nx.find_cycle(graph.nx)]
         cycle = " -> ".join(graph[u]["name"] for u in loop + loop[:1])
@@ -43,8 +48,6 @@ def _verify_node(graph, n, after):
             _fail(graph, n, f"types no longer check: {e.message}", after)
         if tuple(inferred) != tuple(node["types"]):
             _fail(graph, n, f"recorded types {node['types']} but rules give {inferred}", after)
-    for sub in graph.subgraphs(n):
-        verify(sub, after)
 
 
 def _fail(graph, n, message, after):

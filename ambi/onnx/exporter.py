@@ -11,7 +11,6 @@ from .. import dtypes as dt, tree
 from ..errors import ArgumentError
 from ..function import ConcreteFunction, Function, function
 from ..ir.graph import Graph
-from ..ir.ops_ir import ARG
 from ..ops.onnx_export import EXPORT, OPSET
 from . import require
 
@@ -181,20 +180,18 @@ class _Builder:
 
     def inline(self, graph, inputs):
         """Emit ``graph``'s nodes here, its inputs bound to ``inputs``; its output names."""
-        env = {(n, 0): name for n, name in zip(graph.inputs, inputs)}
-        for n in graph.order():
-            node = graph[n]
-            if node["op"] is ARG:
-                continue
-            rule = EXPORT.get(node["op"])
-            view = _Node(graph, n)
-            if rule is None:
-                raise ArgumentError(f"am.onnx.export: op {node['op'].name!r} has no ONNX "
-                                    "mapping", loc=_loc(view))
-            self._current = view
-            outs = rule(self, view, *[env[v] for v in graph.operands(n)])
-            env.update({(n, i): name for i, name in enumerate(outs)})
-        return [env[v] for v in graph.outputs]
+        return graph.walk(inputs, lambda n, names: self._emit(graph, n, names))
+
+    def _emit(self, graph, n, names):
+        """One node's ONNX nodes, by its op's export rule; the names of its outputs."""
+        node = graph[n]
+        rule = EXPORT.get(node["op"])
+        view = _Node(graph, n)
+        if rule is None:
+            raise ArgumentError(f"am.onnx.export: op {node['op'].name!r} has no ONNX "
+                                "mapping", loc=_loc(view))
+        self._current = view
+        return rule(self, view, *names)
 
     def subgraph(self, in_types, out_types, build):
         sub = _Builder(self.model)

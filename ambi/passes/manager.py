@@ -17,26 +17,9 @@ from ..ir.verify import verify
 MAX_ROUNDS = 4  # -O1 repeats its passes until nothing changes, at most this many times
 
 
-def graphs(graph, fused=True):
-    """``graph`` and every subgraph nested in it, parents first; without ``fused``, not
-    the bodies of fused nodes (those of an op flagged ``fusion``)."""
-    out, seen, todo = [], set(), [graph]
-    while todo:
-        g = todo.pop()
-        if id(g) in seen:
-            continue
-        seen.add(id(g))
-        out.append(g)
-        for n, attrs in g.nx._node.items():  # networkx's node dict: no view per call
-            op = attrs["op"]
-            if op.subgraphs and (fused or not op.fusion):
-                todo.extend(reversed(g.subgraphs(n)))
-    return out
-
-
 def size(graph):
     """Nodes in ``graph`` and all of its subgraphs."""
-    return sum(len(g) for g in graphs(graph))
+    return sum(len(g) for g in graph.nested())
 
 
 def run_pass(table, graph, name, dump=False, round_=1):
@@ -47,7 +30,7 @@ def run_pass(table, graph, name, dump=False, round_=1):
     pass_, level = table[name]
     changed = apply(pass_, graph, fused=level < 2)
     if changed:  # a subgraph that lost its last effect takes its node out of the chain
-        for g in reversed(graphs(graph)):  # innermost first
+        for g in reversed(graph.nested()):  # innermost first
             g.unchain_pure()
     seconds = time.perf_counter() - t0
     if config.CHECKS:
@@ -67,7 +50,7 @@ def apply(pass_, graph, fused=True):
     the nodes ``fuse`` makes are not fused again.
     """
     changed = False
-    for g in graphs(graph, fused):
+    for g in graph.nested(fused):
         changed |= bool(pass_(g))
     return changed
 
