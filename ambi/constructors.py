@@ -99,8 +99,12 @@ def range(start, limit=None, delta=1, dtype=None):
         raise ArgumentError("range: argument 'delta' must not be zero")
     if dtype is None:
         dtype = dt.float32 if any(isinstance(b, float) for b in bounds) else dt.int32
+    dtype = dt.as_dtype(dtype)
+    for b in bounds:
+        if dtype.is_int and isinstance(b, int):
+            to_numpy(b, dtype)  # out of the dtype's range: SPEC section 2's DTypeError
     n = max(0, math.ceil((bounds[1] - bounds[0]) / bounds[2]))
-    return constant(allocate((n,), lambda: np.arange(*bounds, dtype=dt.as_dtype(dtype).np),
+    return constant(allocate((n,), lambda: np.arange(*bounds, dtype=dtype.np),
                              op="range"))
 
 

@@ -19,6 +19,8 @@ def to_numpy(x, dtype=None, asked=False):
         return _scalar(x, dtype or (dt.float32 if type(x) is float else dt.int32))
     if isinstance(x, (np.ndarray, np.generic)):
         return _numpy_value(x, dtype)
+    if type(x) is int and (dtype is None or dtype.is_int):  # past int64
+        _check_range(x, dtype or dt.int64, x)
     arr = _nested(x)
     if arr.dtype == object or arr.dtype.kind not in "biuf":
         raise DTypeError(f"cannot make a tensor from {type(x).__name__} {short(x)}")
@@ -88,8 +90,9 @@ def _check_range(value, target, original):
     """An int value (or the int array's extremes) must fit in ``target``."""
     lo, hi = _INT_RANGE[target.name]
     if not lo <= value <= hi:
-        raise DTypeError(f"{short(original)} is out of range for {target.name}; "
-                         f"pass dtype=am.int64 or a numpy array")
+        fix = "no ambi dtype holds it" if target is dt.int64 else \
+            "pass dtype=am.int64 or a numpy array"
+        raise DTypeError(f"{short(original)} is out of range for {target.name}; {fix}")
 
 
 def _bool_mismatch(arr, target):

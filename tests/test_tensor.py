@@ -239,3 +239,11 @@ def test_literals_converted_once_keep_their_sign_and_dtype():
         assert (f64 + 2).dtype == am.float64 and (f32 + 2).dtype == am.float32
         assert (i32 + 2).dtype == am.int32 and (i32 + 2).numpy().tolist() == [3]
         assert np.isnan((f32 * float("nan")).numpy()[0])
+
+
+@pytest.mark.parametrize("bounds", [(10 ** 20, -1, -10 ** 20), (0, 2 ** 40, 2 ** 38)])
+def test_range_bounds_past_the_dtype_are_a_dtype_error(bounds):
+    """Found by tests/fuzz/test_params.py: numpy's OverflowError escaped."""
+    with pytest.raises(am.errors.DTypeError, match="out of range for int32"):
+        am.range(*bounds)
+    assert am.range(0, 2 ** 40, 2 ** 38, dtype=am.int64).numpy()[-1] == 3 * 2 ** 38
