@@ -36,7 +36,7 @@ def run_pass(table, graph, name, dump=False, round_=1):
     if config.CHECKS:
         verify(graph, after=name)
     record = {"pass": name, "round": round_, "changed": changed, "nodes_before": before,
-              "nodes_after": size(graph), "seconds": seconds}
+              "nodes_after": size(graph) if changed else before, "seconds": seconds}
     _show(graph, record, dump)
     return record
 
