@@ -3,6 +3,7 @@ from . import core, tree
 from .errors import ArgumentError, DTypeError, ShapeError, user_loc
 from .ops.control import cond as cond_op, while_loop as while_op
 from .tracing import finish_branch, trace_subgraph
+from .constructors import convert_to_tensor
 
 
 def cond(pred, true_fn, false_fn):
@@ -89,7 +90,6 @@ def _as_tensors(result):
     if result is None:
         return None
     leaves, treedef = tree.flatten(result)
-    from .constructors import convert_to_tensor
     return tree.unflatten(treedef, [convert_to_tensor(x) for x in leaves])
 
 

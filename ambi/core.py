@@ -15,6 +15,7 @@ from .errors import AmbiError, DTypeError, RunError, TracingError, user_loc
 from .ir import opdef, values
 from .ir.types import TensorType
 from .threadstate import PUSHED, ThreadStack
+from .limits import allocation_error, cannot_allocate
 
 
 class Tensor:
@@ -366,7 +367,6 @@ def _eager_dtype(op, dts, vals, params):
 
 def _explain_failure(op, vals, dts, params, exc):
     """A numpy kernel failed: the op's shape rule says why in ambi's words."""
-    from .limits import allocation_error, cannot_allocate
     types = op.infer([TensorType(np.shape(v), d) for v, d in zip(vals, dts)], params)
     if cannot_allocate(exc, types):
         raise allocation_error(types[0].shape, types[0].dtype, op.name) from None

@@ -21,6 +21,7 @@ from .errors import ArgumentError, user_loc
 from .interp import Compiled
 from .ir.types import TensorType
 from .tracing import GraphTrace, tracing
+from .passes import optimize as run_passes
 
 RETRACE_WARN_AFTER = 5
 TENSOR = object()  # marks an output slot the graph fills (None is a valid Python result)
@@ -272,7 +273,6 @@ class ConcreteFunction:
 
     @classmethod
     def _trace(cls, fn, args, kwargs, optimize, name, device):
-        from .passes import optimize as run_passes
         trace = GraphTrace(name)
         leaves, treedef = tree.flatten((args, kwargs))
         kinds = []

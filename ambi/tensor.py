@@ -6,6 +6,7 @@ import numpy as np
 from . import ops
 from .core import Tensor, bind
 from .ops.indexing import encode_index
+from .devices import get_device
 
 OPERATORS = []  # dunder names installed here; Variable copies them
 
@@ -97,7 +98,6 @@ _install("__round__", _round)
 
 def _to(self, device):
     """A copy of this tensor on another device. ``t.to("cpu")``"""
-    from .devices import get_device
     return get_device(device).place(np.array(self.numpy()), self.dtype)
 
 

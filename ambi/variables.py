@@ -9,6 +9,7 @@ from .core import bind
 from .devices import CPU
 from .ir.types import TensorType
 from .ops.variables import check_write, var_read, var_write
+from .tensor import OPERATORS
 
 
 LIVE = weakref.WeakSet()  # every Variable not yet garbage-collected
@@ -96,7 +97,6 @@ class Variable(core._Readable):
 
 
 def _copy_operators():
-    from .tensor import OPERATORS
     for name in OPERATORS:
         setattr(Variable, name, getattr(core.Tensor, name))
 

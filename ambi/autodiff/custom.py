@@ -4,6 +4,7 @@ import inspect
 
 from .. import core, tree
 from ..errors import ArgumentError
+from ..ops.clip import identity
 from .tape import read_variable, stop_recording
 
 
@@ -87,9 +88,8 @@ def custom_gradient(f):
         slots = [i for i, x in enumerate(leaves) if isinstance(x, core.Tensor)]
         xs = [leaves[i] for i in slots]
         ys, ydef = tree.flatten(y)
-        if tapes:  # new outputs, which the tapes reach only through grad_fn
-            from ..ops.clip import identity  # a new identity, unconnected to the forward
-            with stop_recording():
+        if tapes:  # new outputs (identity: unconnected to the forward), which the tapes
+            with stop_recording():  # reach only through grad_fn
                 ys = [identity(o) for o in ys]
         variables = list(reads.variables.values())
         if variables and not _takes_variables(grad_fn):

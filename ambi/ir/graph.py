@@ -10,6 +10,7 @@ import heapq
 import itertools
 
 from .lazy import nx
+from . import printer, serialize
 
 SEQ = "seq"
 _ids = itertools.count()
@@ -227,16 +228,13 @@ class Graph:
 
     # -- views ----------------------------------------------------------------------
     def pretty(self):
-        from .printer import pretty
-        return pretty(self)
+        return printer.pretty(self)
 
     def to_dot(self):
-        from .printer import to_dot
-        return to_dot(self)
+        return printer.to_dot(self)
 
     def save(self, path):
-        from .serialize import save
-        save(self, path)
+        serialize.save(self, path)
 
     def __repr__(self):
         return f"<ambi.ir.Graph {self.name!r}: {len(self)} nodes>"

@@ -3,6 +3,7 @@ from .lazy import nx
 
 from ..errors import AmbiError, GraphError
 from .graph import SEQ
+from .printer import pretty
 
 
 def verify(graph, after=None):
@@ -51,7 +52,6 @@ def _verify_node(graph, n, after):
 
 
 def _fail(graph, n, message, after):
-    from .printer import pretty
     where = f" after pass {after!r}" if after else ""
     try:
         listing = pretty(graph, around=n)

@@ -19,6 +19,7 @@ from .checking import check_table
 from .graphs import exec_graph, show_graph
 from .parser import AmbiSyntaxError
 from .runtime import UsageError
+from ambi.ir.deserialize import read_regular
 
 OK, RUNTIME, USAGE = 0, 1, 2
 
@@ -69,7 +70,6 @@ MAX_SCRIPT_BYTES = 1 << 24  # a script larger than 16 MiB is surely not one
 
 def read_script(path):
     """A script's text; only a regular file is read (never /dev/zero or a FIFO)."""
-    from ambi.ir.deserialize import read_regular
     data = read_regular(path, MAX_SCRIPT_BYTES, UsageError)
     try:  # universal newlines, as open() in text mode reads them
         return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")

@@ -11,6 +11,7 @@ are looked up through the package at call time (``O.reshape``).
 import numpy as np
 
 from .. import ops as O  # noqa: N812  (the package; complete by the time a rule runs)
+from ..ir.types import norm_axes
 
 FULL = ("s", None, None, None)  # the stored index of ``:``
 
@@ -90,7 +91,6 @@ def _kept(t, shape, axis, keepdims):
     """A reduction's result reshaped as with keepdims=True, so it broadcasts to ``shape``."""
     if keepdims:
         return t
-    from ..ir.types import norm_axes
     axes = norm_axes(axis, len(shape), "gradient")
     return O.reshape(t, shape=tuple(1 if i in axes else d for i, d in enumerate(shape)))
 

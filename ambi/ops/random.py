@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import dtypes as dt
 from ..ir.opdef import P, defop
+from ..ir.types import TensorType
 
 _M = np.uint64(0xFFFFFFFFFFFFFFFF)
 class _Stream:
@@ -80,7 +81,6 @@ def _normal(shape, seed, mean, stddev, dtype):
 
 
 def _types(name):
-    from ..ir.types import TensorType
     return lambda types, shape, dtype, **_: (TensorType(shape, dt.as_dtype(dtype)),)
 
 

@@ -9,6 +9,7 @@ from ..ir.opdef import P, defop
 from ..ir.types import norm_axes, norm_axis, reduced_shape
 from . import grads
 from .elementwise import divide, maximum, minimum
+from .shape import cast
 
 _AXES = {"axis": P.axes(None), "keepdims": P.bool(False)}
 
@@ -59,7 +60,6 @@ reduce_min = reduction("reduce_min", np.minimum, dt.ALL, nonempty=True,
 
 
 def _mean(x, axis=None, keepdims=False):
-    from .shape import cast
     if x.dtype.is_int:  # as JAX: sum in float (int64 -> float64), so the sum cannot wrap
         x = cast(x, dt.float64 if x.dtype is dt.int64 else dt.float32)
     shape = x.shape

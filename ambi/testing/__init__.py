@@ -24,6 +24,8 @@ from ..variables import LIVE
 from .compare import Comparison, compare, tolerance  # noqa: F401
 from ..ops.random import set_stream_position, stream_position
 from .diff import diff_kinds
+from ..function import function
+from ..interp import interpret
 
 MODES = ("eager", "interp", "graph0", "graph1", "graph2")
 DEFAULT_MODES = ("eager", "graph0", "graph2")
@@ -205,7 +207,6 @@ def _prepare(fn, mode):
     made once per mode so that a second call runs the traced graph."""
     if mode == "eager":
         return fn
-    from ..function import function
     if mode == "interp":
         f = function(fn, optimize=0)
         return _graph_call(lambda *a: _interpret(f, a))
@@ -224,7 +225,6 @@ def _graph_call(f):
 
 def _interpret(f, args):
     """Trace at -O0 and run the graph on the reference interpreter, not the executor."""
-    from ..interp import interpret
     return f.get_concrete_function(*args).run_with(
         lambda graph, xs: interpret(graph, [np.asarray(x) for x in xs]), *args)
 

@@ -16,6 +16,7 @@ from hypothesis.extra import numpy as hnp
 
 from .. import dtypes as dt
 from .programs import Program, ProgramSpec, programs  # noqa: F401
+from ..constructors import constant
 
 # Default element ranges: wide enough to exercise the kernels, small enough that a chain
 # of ops does not overflow float32; subnormals are off (devices may flush them to zero).
@@ -79,7 +80,6 @@ def tensors(draw, dtype=None, shape=None, elements=None, edge_values=False, as_t
     elems = elements if elements is not None else _default_elements(d, edge_values)
     arr = draw(hnp.arrays(d.np, shape, elements=elems))
     if as_tensor:
-        from ..constructors import constant
         return constant(arr)
     return arr
 
