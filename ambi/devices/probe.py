@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .. import config
+from ..errors import DeviceError
 from . import cl_faults
 from .cl_params import CPU_SHAPE, GPU_SHAPE, PRESETS, ROWS, WIDTHS, KernelParams
 
@@ -248,6 +249,7 @@ def run_jobs(index, jobs):
     return results
 
 
+CHILD = "ambi.devices.probe_child"  # the module the children run
 RAN = set()   # names of the devices probed by this process (not read from the cache)
 SECONDS = {}  # check label -> seconds it took in its child, for `ambi devices --check`
 TIMED = {}    # check label -> seconds of its timed workload (the choice of parameters)
@@ -272,7 +274,7 @@ class _Child:
 
     def __init__(self, index, jobs, mode=None):
         self.index, self.jobs, self.rest = index, jobs, []
-        cmd = [sys.executable, "-m", "ambi.devices.probe_child", str(index),
+        cmd = [sys.executable, "-m", CHILD, str(index),
                json.dumps([[c, p.to_json()] for c, p in jobs]), *([mode] if mode else [])]
         env = {k: v for k, v in os.environ.items() if k != "AMBI_DEBUG"}
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -286,13 +288,15 @@ class _Child:
             self.proc.kill()
             out, err = self.proc.communicate()
             died, err = True, f"hung for {CHILD_TIMEOUT} s\n" + err
-        results, started = {}, None
+        results, started, ready = {}, None, False
         for line in out.splitlines():
             try:
                 msg = json.loads(line)
             except ValueError:
                 continue  # not ours: the protocol has stdout's descriptor to itself
-            if "start" in msg:
+            if "ready" in msg:
+                ready = True
+            elif "start" in msg:
                 started = msg["start"]
             else:
                 results[msg["done"]] = msg["result"]
@@ -301,6 +305,8 @@ class _Child:
                 else:
                     TIMED[msg["done"]] = msg["timed"]
                 started = None
+        if died and not ready:  # before any OpenCL call: ambi's failure, not the driver's
+            raise _own_failure(err)
         if died:
             labels = [_label(c, p) for c, p in self.jobs]
             crashed = started or next((lb for lb in labels if lb not in results), None)
@@ -309,6 +315,15 @@ class _Child:
                 self.rest = [j for j, lb in zip(self.jobs, labels) if lb not in results]
             _forget_driver_cache()
         return results
+
+
+def _own_failure(err):
+    """The child died before it touched the driver (an import failed, a broken install):
+    no verdict can be drawn, so none is cached."""
+    lines = [ln for ln in err.strip().splitlines() if ln.strip()]
+    return DeviceError("ambi's conformance probe failed in its own code, before any "
+                       f"OpenCL call, so nothing was decided or cached: "
+                       f"{(lines[-1] if lines else 'no message').strip()[:300]}")
 
 
 def _crash_text(proc, err):

@@ -22,6 +22,7 @@ def main(argv):
     from . import opencl
     from .cl_params import KernelParams
     from .probe_cases import CHECKS
+    _say({"ready": True})  # from here on, a death is the driver's doing
     index, jobs = int(argv[0]), json.loads(argv[1])
     dev = opencl.found()[index]
     jobs = [(check, KernelParams.from_json(params)) for check, params in jobs]

@@ -137,3 +137,14 @@ def test_special_values_match_the_reference_exactly(cl_device, mode):
     for w, g in zip(want, got):
         np.testing.assert_array_equal(g, w)
         assert (np.signbit(g) == np.signbit(w))[~np.isnan(w)].all(), (g, w)
+
+
+def test_a_probe_that_fails_in_its_own_code_decides_and_caches_nothing(tmp_path, monkeypatch):
+    """A child that dies before any OpenCL call (a broken install, an import error in
+    ambi) says nothing about the driver: the device is neither refused nor cached."""
+    dev = _target()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(probe, "CHILD", "ambi.devices.no_such_child")
+    with pytest.raises(am.errors.DeviceError, match="its own code.*no_such_child"):
+        probe.verdict(dev, opencl.found().index(dev), force=True)
+    assert not list((tmp_path / "ambi" / "probe").glob("*.json"))
