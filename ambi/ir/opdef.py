@@ -157,7 +157,8 @@ def _split_params(name, params):
 
 
 def freeze(value):
-    """Lists -> tuples (recursively), dtype names -> DType, so params hash and compare."""
+    """Lists -> tuples (recursively), so params hash and compare (a ``dtype`` param's
+    kind makes names into DTypes)."""
     if isinstance(value, list):
         return tuple(freeze(v) for v in value)
     if isinstance(value, tuple):

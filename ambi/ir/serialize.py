@@ -1,6 +1,6 @@
 """Save and load graphs as versioned JSON: no pickle, no eval, every field validated.
 
-A file is ``{"format": "ambi-graph", "version": 2, "variables": [...], "graph": {...}}``.
+A file is ``{"format": "ambi-graph", "version": 3, "variables": [...], "graph": {...}}``.
 A graph is ``{"name", "nodes", "inputs", "outputs"}``; nodes are listed in creation
 order and refer to each other by their index in that list::
 

@@ -265,5 +265,5 @@ def __getattr__(name):
     hypothesis only when first used."""
     if name in ("strategies", "programs_lang"):
         import importlib
-        return importlib.import_module(".strategies", __name__)
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
