@@ -100,12 +100,17 @@ def range(start, limit=None, delta=1, dtype=None):
     if dtype is None:
         dtype = dt.float32 if any(isinstance(b, float) for b in bounds) else dt.int32
     dtype = dt.as_dtype(dtype)
+    n = max(0, math.ceil((bounds[1] - bounds[0]) / bounds[2]))
+    return constant(allocate((n,), lambda: _arange(bounds, dtype), op="range"))
+
+
+def _arange(bounds, dtype):
+    """np.arange, once each int bound is known to fit ``dtype`` (SPEC section 2's
+    DTypeError, not numpy's OverflowError)."""
     for b in bounds:
         if dtype.is_int and isinstance(b, int):
-            to_numpy(b, dtype)  # out of the dtype's range: SPEC section 2's DTypeError
-    n = max(0, math.ceil((bounds[1] - bounds[0]) / bounds[2]))
-    return constant(allocate((n,), lambda: np.arange(*bounds, dtype=dtype.np),
-                             op="range"))
+            to_numpy(b, dtype)
+    return np.arange(*bounds, dtype=dtype.np)
 
 
 def eye(num_rows, num_columns=None, dtype=dt.float32):
