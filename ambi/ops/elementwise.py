@@ -140,7 +140,15 @@ floordiv = binary("floordiv", np.floor_divide, vjp=grads.zero_grads,
 mod = binary("mod", np.remainder, vjp=grads.mod_vjp,
              cl={"expr": "am_mod_{S}({0}, {1})", "helpers": {"mod": division}},
              doc="x % y with the sign of y, as in Python.")
-pow = binary("pow", np.power, vjp=grads.pow_vjp,
+def _power(x, y):
+    """x ** y; a scalar exponent 2 squares (x * x, as numpy's own ``a ** 2`` does and as
+    simplify rewrites it in graphs, so every mode computes the same bits)."""
+    if y.ndim == 0 and y == 2:
+        return np.square(x)
+    return np.power(x, y)
+
+
+pow = binary("pow", _power, vjp=grads.pow_vjp,
              cl={"expr": {"f": "pow({0}, {1})", "i": "am_ipow_{S}({0}, {1})"},
                  "helpers": {"ipow": division}},
              doc="x ** y. ``am.pow([2.0], [3.0])`` -> [8.]")
