@@ -14,7 +14,6 @@ conv2d forward and forward+backward within 2x of im2col + BLAS in numpy.
 """
 import argparse
 import json
-import platform
 import sys
 
 import benchmarks.common as common  # (sets OPENBLAS_NUM_THREADS before numpy loads)
@@ -22,6 +21,7 @@ import benchmarks.common as common  # (sets OPENBLAS_NUM_THREADS before numpy lo
 import numpy as np  # noqa: E402
 
 import ambi as am  # noqa: E402
+from ambi.bench.suite import cpu_name  # noqa: E402
 from benchmarks import numpy_nets as ref  # noqa: E402
 
 GOALS = {"graph/numpy": 1.3, "eager/graph": 3.0, "conv_fwd/numpy": 2.0,
@@ -153,21 +153,13 @@ def _report(results):
             print(f"  {name}: {figures}")
 
 
-def _cpu():
-    try:
-        with open("/proc/cpuinfo") as f:
-            return next(ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name"))
-    except (OSError, StopIteration):
-        return platform.processor() or platform.machine()
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     parser.add_argument("--json", help="write the figures to this file")
     args = parser.parse_args(argv)
     repeat = 3 if args.quick else 7
-    results = {"cpu": _cpu(), "steps": step_times(repeat), "conv2d": conv_times(repeat)}
+    results = {"cpu": cpu_name(), "steps": step_times(repeat), "conv2d": conv_times(repeat)}
     print(f"CPU: {results['cpu']}; goals: {GOALS}")
     _report(results)
     if args.json:
