@@ -45,7 +45,7 @@ from .errors import AmbiError, ArgumentError, TracingError, user_loc
 from .interp import Compiled
 from .ir.graph import SEQ, Graph as _IRGraph
 from .ir.types import TensorType
-from .tracing import GraphTrace, tracing
+from .tracing import GraphTrace
 
 _default = []  # compat Graphs made current by as_default(), innermost last
 
@@ -72,7 +72,7 @@ class Graph:
         """Record the ops of the ``with`` block into this graph."""
         _default.append(self)
         try:
-            with tracing(self._trace):
+            with core.tracing_into(self._trace):
                 yield self
         finally:
             _default.pop()

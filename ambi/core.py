@@ -14,8 +14,8 @@ from .convert import to_numpy
 from .errors import AmbiError, DTypeError, RunError, TracingError, user_loc
 from .ir import opdef, values
 from .ir.types import TensorType
-from .threadstate import PUSHED, ThreadStack
 from .limits import allocation_error, cannot_allocate
+from .threadstate import PUSHED, ThreadStack
 
 
 class Tensor:
@@ -220,13 +220,12 @@ def tracing_into(trace):
 
 @contextlib.contextmanager
 def taping(tape):
-    """Show ``tape`` every op bound inside the block (and its ops to no copy of it)."""
-    _tapes.append(tape)
+    """Show ``tape`` every op bound inside the block."""
+    start_tape(tape)
     try:
         yield tape
     finally:
-        if tape in _tapes.items:
-            _tapes.remove(tape)
+        stop_tape(tape)
 
 
 def start_tape(tape):

@@ -20,7 +20,8 @@ from .devices import CPU, get_device
 from .errors import ArgumentError, user_loc
 from .interp import Compiled
 from .ir.types import TensorType
-from .tracing import GraphTrace, tracing
+from .threadstate import PUSHED
+from .tracing import GraphTrace
 from .passes import optimize as run_passes
 
 RETRACE_WARN_AFTER = 5
@@ -102,15 +103,18 @@ class Function:
         return bound
 
     def __call__(self, *args, **kwargs):
-        # under a GradientTape the Python runs eagerly, so the tape sees the function's ops
-        tracing_now = core.current_trace() is not None
-        if config._eager_functions or tracing_now or core.recording():
-            fn = self._traced_fn() if tracing_now else self.fn
-            return fn(*args, **kwargs)  # eager, or inlined into an outer trace
+        moded = PUSHED[0]  # a trace, a tape or a device scope, in some thread (as bind asks)
+        if moded or config._eager_functions:
+            # under a GradientTape the Python runs eagerly, so the tape sees the function's ops
+            tracing_now = core.current_trace() is not None
+            if config._eager_functions or tracing_now or core.recording():
+                fn = self._traced_fn() if tracing_now else self.fn
+                return fn(*args, **kwargs)  # eager, or inlined into an outer trace
         if self.input_signature is not None:
             self._check_signature(args, kwargs)
         fast = None if kwargs else _fast_key(args)
-        if fast is not None and self.device is None and core.current_device() is CPU:
+        if fast is not None and self.device is None and (
+                not moded or core.current_device() is CPU):
             cf = self._cache.get(fast)
             if cf is not None:
                 return cf._run_tensors(args)
@@ -276,7 +280,7 @@ class ConcreteFunction:
         trace = GraphTrace(name)
         leaves, treedef = tree.flatten((args, kwargs))
         kinds = []
-        with tracing(trace):
+        with core.tracing_into(trace):
             sym = []
             for x, arg_name in zip(leaves, _leaf_names(fn, args, kwargs, len(leaves))):
                 kind = _input_kind(x)

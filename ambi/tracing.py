@@ -83,9 +83,6 @@ class GraphTrace:
         return t is not None
 
 
-tracing = core.tracing_into  # make a trace the current mode for the duration of a block
-
-
 def trace_subgraph(fn, args, name):
     """Trace ``fn(*args)`` into a subgraph of the current trace.
 
@@ -96,7 +93,7 @@ def trace_subgraph(fn, args, name):
     """
     parent = core.current_trace()
     sub = GraphTrace(name, parent=parent, device=parent.device)
-    with tracing(sub):
+    with core.tracing_into(sub):
         inputs = [sub.new_arg(t) for t in args]
         result = fn(*inputs)
     return sub, inputs, result
@@ -105,7 +102,7 @@ def trace_subgraph(fn, args, name):
 def finish_branch(sub, result):
     """Flatten a branch's result, convert leaves to tensors of the subgraph, set outputs."""
     leaves, treedef = tree.flatten(() if result is None else result)
-    with tracing(sub):
+    with core.tracing_into(sub):
         leaves = [sub.to_symbolic(x) for x in leaves]
     sub.graph.outputs = [(x.node, x.out) for x in leaves]
     return leaves, treedef

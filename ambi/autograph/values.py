@@ -1,9 +1,8 @@
 """The values converted code handles: Undefined names, tensors, numbers, conditions."""
 import numpy as np
 
-from ..core import SymbolicTensor, Tensor, _Readable, executing_eagerly
+from ..core import SymbolicTensor, Tensor, _Readable, executing_eagerly, tracing_into
 from ..errors import DTypeError, TracingError
-from ..tracing import tracing
 
 
 class Undefined:
@@ -67,7 +66,7 @@ def describe(x):
 def as_tensor(trace, x, like=None):
     """``x`` as a tensor of ``trace``: numbers take ``like``'s dtype, an Undefined (a return
     value not set on this path) becomes zeros of ``like``."""
-    with tracing(trace):
+    with tracing_into(trace):
         if isinstance(x, Undefined):
             return trace.constant(np.zeros(like.shape, like.dtype.np), like.dtype)
         dtype = like.dtype if like is not None and is_number(x) and _fits(x, like) else None
