@@ -29,11 +29,9 @@ def backward(entries, tracked, targets, seeds, ctx):
             cts = rule(g, *operands, out=out, ctx=ctx, **params)
         else:
             cts = rule(g, *operands, out=out, **params)
-        cts = [(ct() if callable(ct) else ct) if id(x) in tracked else None
-               for x, ct in zip(operands, cts)]
         for x, ct in zip(operands, cts):
-            if ct is not None:
-                _accumulate(grads, x, ct)
+            if ct is not None and id(x) in tracked:
+                _accumulate(grads, x, ct() if callable(ct) else ct)
     return grads
 
 
