@@ -9,7 +9,7 @@ import dataclasses
 from typing import Callable
 
 from .. import dtypes as dt
-from ..errors import ArgumentError, DTypeError, LoadError
+from ..errors import ArgumentError, DTypeError
 from .params import P, Param, check_one  # noqa: F401  (P: for defop calls)
 from .types import TensorType
 
@@ -212,14 +212,6 @@ def add_rules(op, field, *rules):
     """Append rules to a declared op's tuple field (``rewrites``): rules that emit other
     ops are attached once those exist, as JAX attaches ``ad.defjvp(exp_p, ...)``."""
     object.__setattr__(op, field, (*getattr(op, field), *rules))
-
-
-def get_op(name):
-    try:
-        return REGISTRY[name]
-    except KeyError:
-        raise LoadError(f"unknown op {name!r}") from None
-
 
 
 def _unbound(op, operands, params):

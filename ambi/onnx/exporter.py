@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 
-from .. import dtypes as dt, tree
+from .. import dtypes as dt
 from ..errors import ArgumentError
 from ..function import ConcreteFunction, Function, function
 from ..ir.graph import Graph
@@ -203,7 +203,3 @@ class _Builder:
             [info(n, t) for n, t in zip(names, in_types)],
             [info(n, t) for n, t in zip(outs, out_types)])
 
-
-def output_leaves(result):
-    """The tensors of a (nested) result, in the order of the ONNX model's outputs."""
-    return [x for x in tree.flatten(result)[0] if hasattr(x, "numpy")]
