@@ -299,7 +299,7 @@ def device_scope(device):
 def eager_process(op, operands, params, scope=None):
     """Eager: check dtypes, run the numpy kernel now, wrap the result."""
     if scope is None:
-        scope = _scopes.items[-1] if _scopes.items else _reference
+        scope = current_device()
     if scope is not _reference:
         return scope.eager_process(op, operands, params)
     vals, dts = [], []
