@@ -68,10 +68,25 @@ def user_loc(depth=2):
     f = sys._getframe(depth)
     while f is not None and _is_internal(f.f_code.co_filename):
         f = f.f_back
-    if f is None or f.f_code.co_filename.startswith(_PREFIXES + ("<frozen ",)):
+    if f is None:
+        return None
+    key = (f.f_code, f.f_lasti)  # one call site: a loop traces the same few again and again
+    loc = _LOCS.get(key, _LOCS)
+    if loc is _LOCS:
+        if len(_LOCS) >= MAX_LOCS:
+            _LOCS.clear()
+        loc = _LOCS[key] = _frame_loc(f)
+    return loc
+
+
+_LOCS = {}  # (code object, bytecode offset) -> its SourceLoc (or None), shared: read-only
+MAX_LOCS = 4096
+
+
+def _frame_loc(f):
+    if f.f_code.co_filename.startswith(_PREFIXES + ("<frozen ",)):
         return None  # installed code, or `python -m`'s frozen runpy
-    pos = _frame_col(f)
-    return SourceLoc(f.f_code.co_filename, f.f_lineno, pos)
+    return SourceLoc(f.f_code.co_filename, f.f_lineno, _frame_col(f))
 
 
 def _frame_col(frame):

@@ -27,7 +27,11 @@ class GraphTrace:
 
     # -- recording ------------------------------------------------------------------
     def process(self, op, operands, params):
-        syms = convert_operands(op, operands, self.to_symbolic)
+        syms = operands  # usually: tensors of this very trace, nothing to convert
+        for x in operands:
+            if type(x) is not SymbolicTensor or x.trace is not self:
+                syms = convert_operands(op, operands, self.to_symbolic)
+                break
         loc = user_loc()
         try:
             types = op.infer([s.type for s in syms], params)
@@ -37,10 +41,9 @@ class GraphTrace:
 
     def add(self, op, operands, params, types, loc=None, name=None):
         n = self.graph.add_node(op, operands, params, types, (loc,) if loc else (), name)
-        outs = tuple(SymbolicTensor(self, n, i, t) for i, t in enumerate(types))
         if op.nout == 1:
-            return outs[0]
-        return outs or None
+            return SymbolicTensor(self, n, 0, types[0])
+        return tuple(SymbolicTensor(self, n, i, t) for i, t in enumerate(types)) or None
 
     def new_arg(self, type_, name=None):
         """A graph input of the given TensorType."""

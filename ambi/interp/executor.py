@@ -114,15 +114,15 @@ class _Source:
 
     def step(self, n, args):
         node = self.graph[n]
-        op = node["op"]
+        op, params = node["op"], node["params"]
         if op is CONST:
-            self.env[f"c{n}"] = _read_only(node["params"]["value"])
+            self.env[f"c{n}"] = _read_only(params["value"])
             return (f"c{n}",)
-        self.env[f"k{n}"] = _bound_kernel(op, node["params"], self.run_sub)
+        self.env[f"k{n}"] = _bound_kernel(op, params, self.run_sub)
         call = self._call(n, args)
         # a pure single-output call may wait for its use (the next node) to take it inline
         if op.nout == 1 and call.depth < MAX_NESTING and not op.subgraphs \
-                and not self.graph.is_effect(n):
+                and not op.is_effect(params):
             self.pending = call
             return (call,)
         outs = [f"v{n}_{i}" for i in range(len(node["types"]))]
@@ -135,9 +135,9 @@ class _Source:
         p = self.pending
         if p is not None and args.count(p) == 1 and (p.node, 0) in self.last.get(n, ()):
             self.pending = None
-            return _Call(n, f"k{n}({', '.join(map(str, args))})", (*p.nodes, n), p.depth + 1)
-        self.flush()
-        return _Call(n, f"k{n}({', '.join(map(str, args))})", (n,), 1)
+            return _Call(n, f"k{n}({_join(args)})", (*p.nodes, n), p.depth + 1)
+        self.flush()  # names the pending call: the args below read its variable
+        return _Call(n, f"k{n}({_join(args)})", (n,), 1)
 
     def flush(self):
         """Write the pending call, if any, as ``v<n>_0 = ...``."""
@@ -158,6 +158,11 @@ class _Source:
                 if m in self.written]
         if dead:
             self.lines.append(f"    del {', '.join(dead)}")
+
+
+def _join(args):
+    """The argument list: names as they are, pending calls as their text."""
+    return ", ".join([a if type(a) is str else str(a) for a in args])
 
 
 def _bound_kernel(op, params, run_sub):

@@ -10,9 +10,13 @@ class LazyModule:
         self._name, self._module = name, None
 
     def __getattr__(self, attr):
+        """Only called for a name not yet read: each is kept as this object's attribute,
+        so the next read is a plain lookup (a miss here costs a caught AttributeError)."""
         if self._module is None:
             self._module = importlib.import_module(self._name)
-        return getattr(self._module, attr)
+        value = getattr(self._module, attr)
+        setattr(self, attr, value)
+        return value
 
 
 nx = LazyModule("networkx")

@@ -7,10 +7,11 @@ from ..errors import ArgumentError, ShapeError
 class TensorType:
     """The static type of a tensor: a tuple of ints and a DType."""
 
-    __slots__ = ("shape", "dtype")
+    __slots__ = ("shape", "dtype", "_hash")
 
     def __init__(self, shape, dtype):
         self.shape, self.dtype = tuple(shape), dtype
+        self._hash = None
 
     @property
     def ndim(self):
@@ -24,8 +25,10 @@ class TensorType:
         return (isinstance(other, TensorType) and self.shape == other.shape
                 and self.dtype is other.dtype)
 
-    def __hash__(self):
-        return hash((self.shape, self.dtype.name))
+    def __hash__(self):  # kept: op rules memoize on tuples of types, once per op traced
+        if self._hash is None:
+            self._hash = hash((self.shape, self.dtype.name))
+        return self._hash
 
     def __repr__(self):
         return f"{self.dtype.name}{list(self.shape)}"

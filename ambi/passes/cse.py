@@ -22,7 +22,7 @@ def cse(graph):
     seen, changed = {}, False
     for n in list(graph.order()):
         node = graph[n]
-        if node["op"] is ARG or graph.is_effect(n):
+        if node["op"] is ARG or node["op"].is_effect(node["params"]):
             continue
         key = _node_key(graph, n)
         first = seen.setdefault(key, n)
@@ -37,7 +37,8 @@ def _node_key(graph, n):
     operands = tuple(graph.operands(n))
     if node["op"].commutative:
         operands = tuple(sorted(operands))
-    params = tuple((k, param_key(v)) for k, v in node["params"].items())
+    params = node["params"]
+    params = tuple([(k, param_key(v)) for k, v in params.items()]) if params else ()
     return node["op"], params, operands
 
 

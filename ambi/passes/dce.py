@@ -24,12 +24,13 @@ def dce(graph):
 
 def _roots(graph):
     return ({n for n, _ in graph.outputs} | set(graph.inputs)
-            | {n for n in graph.nx if graph.is_effect(n) or not graph[n]["op"].terminates})
+            | {n for n, attrs in graph.nx._node.items()  # networkx's dict: no view
+               if not attrs["op"].terminates or attrs["op"].is_effect(attrs["params"])})
 
 
 def _reaching(graph, roots):
     """Every node some root depends on, found by one walk against the edges."""
-    pred, seen, todo = graph.nx.pred, set(roots), list(roots)
+    pred, seen, todo = graph.nx._pred, set(roots), list(roots)  # networkx's own dict
     while todo:
         for u in pred[todo.pop()]:
             if u not in seen:

@@ -25,7 +25,8 @@ def fold(graph):
     """
     changed = False
     for n in list(graph.order()):
-        changed |= n in graph and _fold_node(graph, n) is not None
+        if n in graph and _fold_node(graph, n) is not None:
+            changed = True
     return changed
 
 
@@ -60,7 +61,7 @@ def _foldable(graph, n):
     node = graph[n]
     op = node["op"]
     return (op is not CONST and op.foldable and not op.subgraphs
-            and all(graph[u]["op"] is CONST for u in graph.nx.pred[n])
+            and all(graph[u]["op"] is CONST for u, _ in graph.operands(n))
             and not graph.is_effect(n)
             and sum(t.size for t in node["types"]) <= config.FOLD_MAX_ELEMENTS)
 

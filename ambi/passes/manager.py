@@ -57,6 +57,8 @@ def apply(pass_, graph, fused=True):
 
 def _show(graph, record, dump):
     """AMBI_DEBUG>=1: one line per pass; >=3 or ``dump``: the graph after it."""
+    if not (dump or config.DEBUG):
+        return
     line = (f"pass {record['pass']:<9} round {record['round']}: {record['nodes_before']} -> "
             f"{record['nodes_after']} nodes, {record['seconds'] * 1e3:.2f} ms"
             + ("" if record["changed"] else " (no change)"))
