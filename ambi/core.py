@@ -331,7 +331,10 @@ def _literal(op, x, dtype):
     """An operand as an EagerTensor; Python int and float literals are converted once per
     (value, dtype) (a third of an eager ``x ** 2`` went into converting the 2). Zero
     (whose sign ``==`` ignores) and non-finite floats are not memoized."""
-    key = (type(x), x, dtype) if _memoizable(x) else None
+    t = type(x)
+    # any Python int, or a finite nonzero Python float (0.0 == -0.0 and nan != nan would
+    # make keys collide or never hit)
+    key = (t, x, dtype) if t is int or t is float and x != 0 and math.isfinite(x) else None
     hit = _LITERALS.get(key) if key else None
     if hit is not None:
         return hit
@@ -344,13 +347,6 @@ def _literal(op, x, dtype):
             _LITERALS.clear()
         _LITERALS[key] = hit
     return hit
-
-
-def _memoizable(x):
-    """A literal whose conversion can be remembered: any Python int, or a finite nonzero
-    Python float (0.0 == -0.0 and nan != nan would make keys collide or never hit)."""
-    t = type(x)
-    return t is int or t is float and x != 0 and math.isfinite(x)
 
 
 def _eager_dtype(op, dts, vals, params):

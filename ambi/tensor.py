@@ -17,9 +17,11 @@ def _install(name, fn):
 
 
 def _binary(op, reflected=False):
+    """``x + y`` binds ``add`` directly: these ops take two operands and no params, so
+    the call needs none of ``OpDef.__call__``'s argument sorting (7% of an eager x**2)."""
     if reflected:
-        return lambda self, other: op(other, self)
-    return lambda self, other: op(self, other)
+        return lambda self, other: bind(op, (other, self), {})
+    return lambda self, other: bind(op, (self, other), {})
 
 
 for _name, _op in {"add": ops.add, "sub": ops.subtract, "mul": ops.multiply,

@@ -143,7 +143,8 @@ mod = binary("mod", np.remainder, vjp=grads.mod_vjp,
 def _power(x, y):
     """x ** y; a scalar exponent 2 squares (x * x, as numpy's own ``a ** 2`` does and as
     simplify rewrites it in graphs, so every mode computes the same bits)."""
-    if y.ndim == 0 and y == 2:
+    # a numpy scalar (eager) compares fastest as it is, a 0-d array (graph) by item()
+    if not y.shape and (y.item() if type(y) is np.ndarray else y) == 2:
         return np.square(x)
     return np.power(x, y)
 
