@@ -60,9 +60,12 @@ def _folded(graph, n):
 def _foldable(graph, n):
     node = graph[n]
     op = node["op"]
-    return (op is not CONST and op.foldable and not op.subgraphs
-            and all(graph[u]["op"] is CONST for u, _ in graph.operands(n))
-            and not graph.is_effect(n)
+    if op is CONST or not op.foldable or op.subgraphs:
+        return False
+    for u, _ in graph.operands(n):  # the usual no: an operand is computed
+        if graph[u]["op"] is not CONST:
+            return False
+    return (not graph.is_effect(n)
             and sum(t.size for t in node["types"]) <= config.FOLD_MAX_ELEMENTS)
 
 
