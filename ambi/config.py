@@ -4,6 +4,8 @@ AMBI_DEBUG: 1 passes and devices used, 2 per-op timing, 3 graph after each pass,
 4 generated source. AMBI_CHECKS=1 verifies the IR after every pass and checks every
 kernel's output type in the interpreter (the test suite turns it on). AMBI_CL_KERNELS=
 cpu|gpu shapes OpenCL kernels for that kind of device, whatever the device's own type.
+AMBI_COMPILE_AFTER=N: a cpu graph runs as closures for N calls, then as generated Python
+source (0: source at once).
 """
 import os
 import warnings
@@ -17,6 +19,10 @@ if CL_KERNELS not in ("", "cpu", "gpu"):
     warnings.warn(f"AMBI_CL_KERNELS must be 'cpu' or 'gpu', not {CL_KERNELS!r}; ignored",
                   stacklevel=2)
     CL_KERNELS = ""
+# A cpu graph's first COMPILE_AFTER calls run as closures (cheap to build); then its Python
+# source is generated and compiled (about 10 us per node, 0.1 us per node per call faster):
+# by then the closures have lost about what compiling costs, as a JIT's threshold is set.
+COMPILE_AFTER = int(os.environ.get("AMBI_COMPILE_AFTER", "100") or 0)
 FOLD_MAX_ELEMENTS = 1 << 20  # constant folding leaves bigger results unfolded
 UNROLL_MAX = 64              # the language unrolls Python-known loops up to this count
 # cpu -O2: elementwise chains of at least CPU_FUSE_MIN_ELEMENTS are fused and run block by

@@ -267,6 +267,12 @@ class ConcreteFunction:
         graph that only runs on a device)."""
         return Compiled(self.graph)
 
+    def compile(self):
+        """Generate and compile the cpu runner's Python source now. Otherwise a graph's
+        first ``am.config.COMPILE_AFTER`` calls run as closures, quicker to build
+        (``ambi.interp.Compiled``); later ones run the source."""
+        self._compiled.compile()
+
     @classmethod
     def trace(cls, fn, args, kwargs, optimize, name, device=None):
         # Tracing allocates many long-lived objects (nodes, types, locations); the cyclic

@@ -85,7 +85,7 @@ def bench_trace(repeat):
     x, y = am.constant(_f32([0.1, 0.2, 0.3])), am.constant(_f32([0.5, 0.6, 0.7]))
     fn = lambda x, y: chain(am, x, y, TRACE_STEPS)  # noqa: E731
     ops = 4 * TRACE_STEPS
-    first, passes, compiles = [], [], []
+    first, passes, builds, compiles = [], [], [], []
     unoptimized = am.function(fn, optimize=0).get_concrete_function(x, y).graph
     for _ in range(repeat):
         f = am.function(fn)
@@ -94,12 +94,16 @@ def bench_trace(repeat):
         first.append(time.perf_counter() - t0)
         passes.append(sum(r["seconds"] for r in f.get_concrete_function(x, y).report))
         t0 = time.perf_counter()
-        Compiled(unoptimized)  # about what compiling -O2's one fused body costs
-        compiles.append(time.perf_counter() - t0)
+        runner = Compiled(unoptimized)  # the first tier: closures
+        t1 = time.perf_counter()
+        runner.compile()  # and then the second: generated source
+        builds.append(t1 - t0)
+        compiles.append(time.perf_counter() - t1)
     us = lambda times: statistics.median(times) * 1e6 / ops  # noqa: E731
     return [_row("trace", f"first call per op ({ops} ops): trace..run", us(first)),
             _row("trace", "  of which optimize (passes), per op", us(passes)),
-            _row("trace", "  of which generate+compile Python, per op", us(compiles)),
+            _row("trace", "  of which build closures (first tier), per op", us(builds)),
+            _row("trace", "generate+compile Python (at call 101), per op", us(compiles)),
             _row("trace", f"first call, {ops}-op function", us(first) * ops),
             _row("trace", "first call, traced x**2", _first_calls(square, 1, repeat)[0])]
 
@@ -128,22 +132,10 @@ def bench_break_even(repeat):
             _row("small function (5 ops)", "graph, steady per call", steady, steady / eager)]
     rows += [_row("small function (5 ops)", f"graph, call {k + 1}", us, us / eager,
                   ("ratio", 1.0) if k == 2 else None) for k, us in enumerate(calls)]
+    calls_ = am.bench.break_even(small, x, repeat=repeat, first_repeat=9).calls
     rows.append(_row("small function (5 ops)", "break-even call (cumulative time)",
-                     _break_even(calls, steady, eager)))
+                     math.inf if calls_ is None else calls_))
     return rows
-
-
-def _break_even(calls, steady, eager):
-    """Smallest N where calls 1..N of the traced function took no longer than N eager calls."""
-    total = 0.0
-    for n, us in enumerate(calls, 1):
-        total += us
-        if total <= n * eager:
-            return n
-    if steady >= eager:
-        return math.inf
-    n0 = len(calls)  # after the measured calls, each call saves (eager - steady)
-    return n0 + math.ceil((total - n0 * eager) / (eager - steady))
 
 
 # -- 5. one call of a traced x**2 on 5 elements --------------------------------------

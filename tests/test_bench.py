@@ -41,8 +41,10 @@ def test_quick_writes_json_with_every_workload(tmp_path):
         assert row["error"] is None and row["device"] == "cpu"
         assert all(row[k] > 0 and math.isfinite(row[k]) for k in ROW_NUMBERS)
         assert row["break_even"] is None or row["break_even"] >= 1
-        assert row["break_even"] == break_even_calls(row["first_s"], row["graph_s"],
-                                                     row["eager_s"])
+        assert row["tier_calls"] == am.config.COMPILE_AFTER and row["compile_s"] > 0
+        assert row["break_even"] == break_even_calls(
+            row["first_s"], row["graph_s"], row["eager_s"], row["early_s"],
+            row["tier_calls"], row["compile_s"])
     assert "break-even" in text and "10-op chain" in text
 
 
@@ -104,6 +106,19 @@ def test_break_even_formula():
     assert 7.3 + (n - 1) * 0.3 <= n * 1.1 and not 7.3 + (n - 2) * 0.3 <= (n - 1) * 1.1
 
 
+def test_break_even_with_two_tiers():
+    # calls 2..10 at 0.5, call 11 compiles (+3.0), later calls 0.3; eager 1.0
+    cost = {n: 4.0 + (min(n, 10) - 1) * 0.5 + (n > 10) * (3.0 + (n - 10) * 0.3)
+            for n in range(1, 60)}
+    ahead = [n for n in cost if all(cost[m] <= m * 1.0 for m in cost if m >= n)]
+    assert break_even_calls(4.0, 0.3, 1.0, early=0.5, tier_calls=10, compile_s=3.0) \
+        == ahead[0] == 13  # ahead at 8-10, behind again after compiling, ahead from 13
+    assert break_even_calls(40.0, 0.3, 1.0, early=0.5, tier_calls=10, compile_s=3.0) \
+        == math.ceil((40.0 + 9 * 0.5 + 3.0 - 10 * 0.3) / 0.7)
+    assert break_even_calls(4.0, 0.3, 1.0, early=2.0, tier_calls=10, compile_s=3.0) \
+        == math.ceil((4.0 + 9 * 2.0 + 3.0 - 10 * 0.3) / 0.7)
+
+
 def test_break_even_of_a_user_function():
     x = am.constant([1.0, 2.0, 3.0])
     r = am.bench.break_even(lambda t: am.sin(t) * t, x, repeat=1, min_time=1e-3,
@@ -111,5 +126,5 @@ def test_break_even_of_a_user_function():
     assert r.device == "cpu" and r.first_s > 0 and r.eager_s > 0 and r.graph_s > 0
     eager, graph = r.cumulative(3)
     assert eager == pytest.approx(3 * r.eager_s) and graph == pytest.approx(
-        r.first_s + 2 * r.graph_s)
+        r.first_s + 2 * r.early_s)  # calls 2 and 3 run the first tier
     assert "on cpu" in str(r)

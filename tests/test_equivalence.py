@@ -97,14 +97,24 @@ def _run_captured(runner, graph, arrays, variables, start):
     return result, out.getvalue(), [v._value for v in variables]
 
 
+def _tier(source):
+    """Compiled's runner in its first tier (closures) or its second (generated source)."""
+    def run(graph, arrays):
+        fast = Compiled(graph)
+        if source:
+            fast.compile()
+        return fast(*arrays)
+    return run
+
+
 @slow
 @given(program=ams.programs(allow_effects=True, allow_variables=True),
-       level=st.sampled_from([0, 2]))
-def test_fast_executor_matches_reference_interpreter_exactly(program, level):
+       level=st.sampled_from([0, 2]), source=st.booleans())
+def test_fast_executor_matches_reference_interpreter_exactly(program, level, source):
     fn, arrays = program.fn, program.inputs
     graph = am.function(fn, optimize=level).get_concrete_function(*arrays).graph
     start = [v._value for v in fn.variables]
-    fast = _run_captured(lambda g, xs: Compiled(g)(*xs), graph, arrays, fn.variables, start)
+    fast = _run_captured(_tier(source), graph, arrays, fn.variables, start)
     ref = _run_captured(interpret, graph, arrays, fn.variables, start)
     assert fast[1] == ref[1], repr(program)
     for got, want in zip(fast[0] + fast[2], ref[0] + ref[2]):
@@ -117,8 +127,8 @@ def test_random_program_tests_can_fail(monkeypatch):
     """A fast-executor kernel that is off by 1e-3 is caught by the program property."""
     from hypothesis import find
 
-    from ambi.interp import executor
-    original = executor._bound_kernel
+    from ambi.interp import closures, executor
+    original = closures.bound_kernel
 
     def skewed(op, params, run_sub):
         kernel = original(op, params, run_sub)
@@ -126,7 +136,8 @@ def test_random_program_tests_can_fail(monkeypatch):
             return kernel
         return lambda *a, **k: (kernel(*a, **k) * np.float32(1.001)).astype(np.float32)
 
-    monkeypatch.setattr(executor, "_bound_kernel", skewed)
+    monkeypatch.setattr(closures, "bound_kernel", skewed)  # both tiers' kernels
+    monkeypatch.setattr(executor, "bound_kernel", skewed)
 
     def differs(program):
         try:

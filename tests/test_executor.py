@@ -14,13 +14,24 @@ def graph_of(fn, *args, level=0):
 
 
 def assert_same(graph, arrays):
-    """Compiled(graph) and interpret(graph) give identical values and dtypes."""
-    fast, ref = Compiled(graph)(*arrays), interpret(graph, arrays)
-    assert len(fast) == len(ref) == len(graph.outputs)
-    for a, b in zip(fast, ref):
-        assert np.asarray(a).dtype == np.asarray(b).dtype
-        np.testing.assert_array_equal(a, b)
+    """Compiled(graph), in both its tiers, and interpret(graph) give identical values and
+    dtypes."""
+    run = Compiled(graph)
+    quick = run(*arrays)
+    run.compile()
+    fast, ref = run(*arrays), interpret(graph, arrays)
+    assert len(quick) == len(fast) == len(ref) == len(graph.outputs)
+    for a, b, c in zip(quick, fast, ref):
+        assert np.asarray(a).dtype == np.asarray(b).dtype == np.asarray(c).dtype
+        np.testing.assert_array_equal(a, c)
+        np.testing.assert_array_equal(b, c)
     return fast
+
+
+def compiled(graph):
+    run = Compiled(graph)
+    run.compile()
+    return run
 
 
 def collatz(n):
@@ -76,6 +87,19 @@ def test_compiled_is_reusable_and_frees_nothing_it_returns():
     assert "def run(" in run.source
 
 
+def test_a_graph_switches_to_generated_source_after_compile_after_calls(monkeypatch):
+    monkeypatch.setattr(am.config, "COMPILE_AFTER", 2)
+    graph = graph_of(lambda x: am.tanh(x * 2.0) + x, am.constant([0.5, -1.0]))
+    run, x = Compiled(graph), np.float32([0.5, -1.0])
+    outs = []
+    for _ in range(4):
+        outs.append(run(x)[0])
+        assert run.compiled == (len(outs) > 2)  # calls 1-2: closures; 3 on: the source
+    assert all(np.array_equal(o, outs[0]) for o in outs)
+    monkeypatch.setattr(am.config, "COMPILE_AFTER", 0)
+    assert Compiled(graph).compiled  # 0: source at once
+
+
 def test_effects_run_in_order_in_both(capsys):
     def f(x):
         am.print("a", x)
@@ -106,6 +130,7 @@ def test_kernel_failure_in_a_graph_is_located_at_the_user_line():
     assert f(p, good).numpy().tolist() == [5.0]  # traced with a valid index
     graph = f.get_concrete_function(p, good).graph
     runners = [lambda: f(p, bad), lambda: Compiled(graph)(p.numpy(), bad.numpy()),
+               lambda: compiled(graph)(p.numpy(), bad.numpy()),
                lambda: interpret(graph, [p.numpy(), bad.numpy()])]
     for run in runners:
         with pytest.raises(RunError) as info:

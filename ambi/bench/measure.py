@@ -1,13 +1,16 @@
 """Timing one function eagerly and as a graph, and when tracing pays off.
 
-The first call of a fresh ``am.function`` traces, optimizes and compiles (and builds
-kernels, on OpenCL); later calls run the graph. With ``first`` the first call's time,
-``graph`` a later call's and ``eager`` an eager call's, N calls cost ``N * eager``
-eagerly and ``first + (N - 1) * graph`` as a graph, so the graph is ahead from call
+The first call of a fresh ``am.function`` traces, optimizes and builds the graph's
+runner (and kernels, on OpenCL); later calls run the graph. On ``cpu`` the runner has
+two tiers (``ambi.interp.Compiled``): calls 2..K run the graph as closures, ``early``
+each; call K+1 also generates and compiles its Python source (``compile`` more); later
+calls take ``graph``. With ``first`` the first call's time and ``eager`` an eager call's,
+N calls cost ``N * eager`` eagerly and, as a graph,
 
-    N = ceil((first - graph) / (eager - graph))
+    first + (min(N, K) - 1) * early + [N > K] * (compile + (N - K) * graph)
 
-on, and never when a graph call is not faster than an eager one.
+(K = 0 on other devices: ``first + (N - 1) * graph``). The break-even is the first N
+from which the graph stays ahead; none when a graph call is not faster than an eager one.
 """
 import dataclasses
 import functools
@@ -38,6 +41,9 @@ class BreakEven:
     first_s: float          # the first call of a fresh am.function: trace..run
     numpy_s: float | None = None  # the same work in plain numpy, where the caller gave it
     size: int | None = None       # elements, for workloads measured at several sizes
+    early_s: float | None = None  # one call of the first tier (closures); None: as graph_s
+    tier_calls: int = 0           # K: calls run by the first tier (the first call included)
+    compile_s: float = 0.0        # what call K+1 adds: generating and compiling the source
 
     @property
     def ratio(self):
@@ -47,11 +53,13 @@ class BreakEven:
     @property
     def calls(self):
         """The break-even call count, or None when the graph never catches up."""
-        return break_even_calls(self.first_s, self.graph_s, self.eager_s)
+        return break_even_calls(self.first_s, self.graph_s, self.eager_s, self.early_s,
+                                self.tier_calls, self.compile_s)
 
     def cumulative(self, n):
         """Total seconds of the first ``n`` calls: ``(eager, graph)``."""
-        return n * self.eager_s, self.first_s + (n - 1) * self.graph_s
+        return n * self.eager_s, graph_seconds(n, self.first_s, self.graph_s, self.early_s,
+                                               self.tier_calls, self.compile_s)
 
     def as_dict(self):
         return {**dataclasses.asdict(self), "ratio": self.ratio, "break_even": self.calls}
@@ -64,17 +72,32 @@ class BreakEven:
                 f"{format_seconds(self.first_s)}; {ahead}")
 
 
-def break_even_calls(first, graph, eager):
-    """Smallest N with ``first + (N-1)*graph <= N*eager``; None if there is none.
+def graph_seconds(n, first, graph, early=None, tier_calls=0, compile_s=0.0):
+    """What the first ``n`` calls of a fresh graph cost, by the model above."""
+    early = graph if early is None else early
+    k = max(1, tier_calls)
+    total = first + (min(n, k) - 1) * early
+    if n > k:
+        total += (compile_s if tier_calls else 0.0) + (n - k) * graph
+    return total
+
+
+def break_even_calls(first, graph, eager, early=None, tier_calls=0, compile_s=0.0):
+    """Smallest N from which every call count n >= N costs no more as a graph than
+    eagerly; None if the graph never catches up.
 
     >>> break_even_calls(first=10.0, graph=1.0, eager=2.0)
     9
     """
-    if first <= eager:
-        return 1
     if graph >= eager:
         return None
-    return max(1, math.ceil((first - graph) / (eager - graph) - 1e-9))
+    k = max(1, tier_calls) + 1  # the model is linear from call k on
+    behind = [n for n in range(1, k + 1)
+              if graph_seconds(n, first, graph, early, tier_calls, compile_s) > n * eager]
+    if not behind or behind[-1] < k:
+        return behind[-1] + 1 if behind else 1
+    gap = graph_seconds(k, first, graph, early, tier_calls, compile_s) - k * eager
+    return k + max(1, math.ceil(gap / (eager - graph) - 1e-9))
 
 
 def break_even(fn, *args, device=None, repeat=5, min_time=0.02, first_repeat=3, name=None,
@@ -95,9 +118,12 @@ def break_even(fn, *args, device=None, repeat=5, min_time=0.02, first_repeat=3, 
         placed = [_place(a, dev) for a in args]
         sync = _sync(dev)
         run_eager = lambda: (_eagerly(raw, placed), sync())  # noqa: E731
-        first = _first_calls(raw, placed, dev, sync, first_repeat)
+        tiers = dev.name == "cpu" and config.COMPILE_AFTER > 0  # Compiled's two tiers
+        first, early, compile_s = _first_calls(raw, placed, dev, sync, first_repeat, tiers)
         graph = function(raw, device=None if dev.name == "cpu" else dev.name)
         graph(*placed)
+        if tiers:
+            graph.get_concrete_function(*placed).compile()  # time the second tier
         run_graph = lambda: (graph(*placed), sync())  # noqa: E731
         fns = {"eager": run_eager, "graph": run_graph}
         if reference is not None:
@@ -105,7 +131,8 @@ def break_even(fn, *args, device=None, repeat=5, min_time=0.02, first_repeat=3, 
             fns["numpy"] = lambda: reference(*arrays)
         t = interleaved(fns, repeat, min_time)
     return BreakEven(name or getattr(raw, "__name__", "fn"), dev.name, t["eager"], t["graph"],
-                     first, t.get("numpy"))
+                     first, t.get("numpy"), early_s=early,
+                     tier_calls=config.COMPILE_AFTER if tiers else 0, compile_s=compile_s)
 
 
 @functools.cache
@@ -143,18 +170,33 @@ def _eagerly(fn, args):
         config.run_functions_eagerly(was)
 
 
-def _first_calls(fn, args, dev, sync, repeat):
-    """Median time of the first call of a fresh ``am.function(fn)``."""
-    times = []
+EARLY_CALLS = 5  # first-tier calls timed after each first call
+
+
+def _first_calls(fn, args, dev, sync, repeat, tiers):
+    """Medians over fresh ``am.function(fn)``s of the first call, and with ``tiers`` of
+    a first-tier call after it and of the switch to the second (else None and 0)."""
+    first, early, switch = [], [], []
     for _ in range(max(1, repeat)):
-        if sum(times) > MAX_SECONDS:
+        if sum(first) > MAX_SECONDS:
             break
         f = function(fn, device=None if dev.name == "cpu" else dev.name)
-        t0 = time.perf_counter()
-        f(*args)
-        sync()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        first.append(_seconds(f, args, sync))
+        if tiers:
+            early += [_seconds(f, args, sync)
+                      for _ in range(min(EARLY_CALLS, config.COMPILE_AFTER - 1))]
+            t0 = time.perf_counter()
+            f.get_concrete_function(*args).compile()
+            switch.append(time.perf_counter() - t0)
+    median = statistics.median
+    return median(first), median(early) if early else None, median(switch) if switch else 0.0
+
+
+def _seconds(f, args, sync):
+    t0 = time.perf_counter()
+    f(*args)
+    sync()
+    return time.perf_counter() - t0
 
 
 def interleaved(fns, repeat, min_time):

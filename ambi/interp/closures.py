@@ -1,0 +1,212 @@
+"""The quick executor: a graph as nested Python closures, built without source or compile.
+
+Generating Python source and compiling it costs about 10 µs per node: half of a small
+function's first call. Closures cost a tenth of that to build, and each call then pays
+about 0.1 µs per node more than the generated code (one Python call per node). So
+``Compiled`` runs a graph this way for its first ``config.COMPILE_AFTER`` calls, and only a
+graph that keeps being called pays for the source (docs/performance.md has the figures).
+
+Each node's closure calls the very kernel, with the very params, that the generated code
+and the reference interpreter call, in the same order; only the dispatch differs. A
+single-output value used once, by the next node, is passed inline as a closure call, as
+the generated code inlines it; every other value lives in a slot of a list, cleared
+after its last use.
+"""
+import functools
+
+import numpy as np
+
+from ..errors import AmbiError
+from ..ir.ops_ir import CONST
+from .interpreter import KERNEL_ERRORS, node_error
+
+MAX_NESTING = 25  # closure calls nested in one statement
+
+
+def bound_kernel(op, params, run_sub):
+    """The node's kernel with its params (and a subgraph runner) bound ahead of time."""
+    extra = {"run": run_sub} if op.subgraphs else {}
+    if not params and not extra:
+        return op.kernel
+    return functools.partial(op.kernel, **params, **extra)
+
+
+def read_only(value):
+    """A constant's array as a read-only view: a caller who gets it back as an output
+    and writes to it must not change what later calls compute."""
+    view = np.asarray(value).view()
+    view.setflags(write=False)
+    return view
+
+
+def build(graph, run_sub):
+    """``run(*arrays) -> list of outputs`` for ``graph``, in one graph walk."""
+    b = _Builder(graph, run_sub)
+    outs = graph.walk(list(range(len(graph.inputs))), b.step)
+    b.flush()
+    outs = [_slot(v) for v in outs]
+    statements, template = tuple(b.statements), b.template[len(graph.inputs):]
+
+    def run(*inputs):
+        env = [*inputs, *template]
+        for fn, target, dead in statements:
+            env[target] = fn(env)
+            for d in dead:
+                env[d] = None
+        return [env[i] for i in outs]
+    return run
+
+
+class _Pending:
+    """A node's closure, not yet stored while its one use may still take it inline;
+    ``slot`` is where it went once stored."""
+
+    __slots__ = ("node", "fn", "nodes", "depth", "slot")
+
+    def __init__(self, node, fn, nodes, depth):
+        self.node, self.fn, self.nodes, self.depth = node, fn, nodes, depth
+        self.slot = None
+
+
+def _slot(v):
+    return v if type(v) is int else v.slot
+
+
+class _Builder:
+    """The walk's step: each value is its slot (an int) or its pending closure."""
+
+    def __init__(self, graph, run_sub):
+        self.graph, self.run_sub, self.last = graph, run_sub, graph.last_uses()
+        self.template = [None] * len(graph.inputs)  # one per slot: constants, else None
+        self.statements = []  # (closure, target slot, slots to clear after it)
+        self.slots = {}  # (node, out) -> slot, for values computed by statements
+        self.pending = None
+
+    def step(self, n, args):
+        node = self.graph[n]
+        op, params = node["op"], node["params"]
+        if op is CONST:
+            return (self._new_slot(read_only(params["value"])),)
+        kernel = bound_kernel(op, params, self.run_sub)
+        p = self.pending
+        if p is not None and args.count(p) == 1 and (p.node, 0) in self.last.get(n, ()):
+            self.pending = None  # n is its one use: it runs inline, inside n's closure
+            nodes, depth = (*p.nodes, n), p.depth + 1
+        else:
+            self.flush()
+            nodes, depth = (n,), 1
+        fn = _closure(kernel, [a if type(a) is int else a.fn if a.slot is None else a.slot
+                               for a in args], self.graph, n)
+        # a pure single-output node may wait for its use (the next node) to take it inline
+        if op.nout == 1 and depth < MAX_NESTING and not op.subgraphs \
+                and not op.is_effect(params):
+            self.pending = _Pending(n, fn, nodes, depth)
+            return (self.pending,)
+        return self._store(fn, nodes, len(node["types"]), op.nout == 1)
+
+    def flush(self):
+        """Store the pending closure's value, if any, in a slot of its own."""
+        p, self.pending = self.pending, None
+        if p is not None:
+            p.slot = self._store(p.fn, p.nodes, 1, True)[0]
+
+    def _store(self, fn, nodes, nout, single):
+        """A statement running ``fn`` (whose node is ``nodes[-1]``; the others run inline
+        in it); returns the slots of the node's outputs."""
+        if single:
+            target = self._new_slot()
+            slots = (target,)
+        else:  # several outputs (or none): the closure unpacks them into their slots
+            slots = tuple(self._new_slot() for _ in range(nout))
+            target, fn = self._new_slot(), _unpacking(fn, slots)
+        # after it, the slots of values used for the last time by any of its nodes
+        dead = tuple(self.slots.pop(v) for k in nodes for v in self.last.get(k, ())
+                     if v in self.slots)
+        self.statements.append((fn, target, dead))
+        self.slots.update(((nodes[-1], i), s) for i, s in enumerate(slots))
+        return slots
+
+    def _new_slot(self, value=None):
+        self.template.append(value)
+        return len(self.template) - 1
+
+
+def _unpacking(fn, slots):
+    def run(env):
+        outs = fn(env)
+        for s, x in zip(slots, outs or ()):
+            env[s] = x
+    return run
+
+
+def _closure(k, args, graph, n):
+    """One node's call: ``args`` are slots (ints) or the closures of inline operands.
+    The usual shapes of call have a closure each; others take the general one."""
+    make = _SHAPES.get("".join("s" if type(a) is int else "f" for a in args))
+    return make(k, *args, graph, n) if make else _general(k, args, graph, n)
+
+
+def _failed(exc, graph, n):
+    """A kernel's exception as ambi's error at the node's line (ambi's own go as they are)."""
+    if isinstance(exc, AmbiError):
+        raise exc
+    raise node_error(graph, n, exc) from exc
+
+
+def _s(k, i, graph, n):
+    def run(env):
+        try:
+            return k(env[i])
+        except KERNEL_ERRORS as e:
+            _failed(e, graph, n)
+    return run
+
+
+def _f(k, f, graph, n):
+    def run(env):
+        try:
+            return k(f(env))
+        except KERNEL_ERRORS as e:
+            _failed(e, graph, n)
+    return run
+
+
+def _ss(k, i, j, graph, n):
+    def run(env):
+        try:
+            return k(env[i], env[j])
+        except KERNEL_ERRORS as e:
+            _failed(e, graph, n)
+    return run
+
+
+def _fs(k, f, j, graph, n):
+    def run(env):
+        try:
+            return k(f(env), env[j])
+        except KERNEL_ERRORS as e:
+            _failed(e, graph, n)
+    return run
+
+
+def _sf(k, i, f, graph, n):
+    def run(env):
+        try:
+            return k(env[i], f(env))
+        except KERNEL_ERRORS as e:
+            _failed(e, graph, n)
+    return run
+
+
+def _general(k, args, graph, n):
+    parts = [(a, None) if type(a) is int else (None, a) for a in args]
+
+    def run(env):
+        try:
+            return k(*[env[i] if f is None else f(env) for i, f in parts])
+        except KERNEL_ERRORS as e:
+            _failed(e, graph, n)
+    return run
+
+
+_SHAPES = {"s": _s, "f": _f, "ss": _ss, "fs": _fs, "sf": _sf}
