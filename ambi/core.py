@@ -370,10 +370,11 @@ def _explain_failure(op, vals, dts, params, exc):
 
 def group_dtype(op, operands):
     """The dtype that Python scalars among an op's same-dtype operands adopt."""
-    idx = range(len(operands)) if op.same_dtype is None else op.same_dtype
-    for i in idx:
-        if i < len(operands) and isinstance(operands[i], (Tensor, _Readable)):
-            return operands[i].dtype
+    if op.same_dtype is not None:
+        operands = [operands[i] for i in op.same_dtype if i < len(operands)]
+    for x in operands:  # the first tensor's (most ops: all operands are one group)
+        if isinstance(x, (Tensor, _Readable)):
+            return x.dtype
     return None
 
 

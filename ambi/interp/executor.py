@@ -30,17 +30,27 @@ class Compiled:
     def __init__(self, graph):
         self.graph = graph
         self._subs = {}
-        self._calls = 0
         self._source = None
         if config.COMPILE_AFTER > 0:
-            self._fn = closures.build(graph, self._run_sub)
+            self._fn = self._first_tier(closures.build(graph, self._run_sub))
         else:
             self.compile()
 
+    def _first_tier(self, run):
+        """``run`` for COMPILE_AFTER calls; then the source, compiled at the next call
+        (later calls go straight to it: they pay no count)."""
+        calls = 0
+
+        def counted(*inputs):
+            nonlocal calls
+            calls += 1
+            if calls > config.COMPILE_AFTER:
+                self.compile()
+                return self._fn(*inputs)
+            return run(*inputs)
+        return counted
+
     def __call__(self, *inputs):
-        self._calls += 1
-        if self._calls == config.COMPILE_AFTER + 1:
-            self.compile()
         try:
             return self._fn(*inputs)
         except AmbiError:
