@@ -31,7 +31,7 @@ class Compiled:
         self.graph = graph
         self._subs = {}
         self._source = None
-        if config.COMPILE_AFTER > 0:
+        if config.COMPILE_AFTER > 0 and config.DEBUG < 4:  # 4 shows the source at once
             self._fn = self._first_tier(closures.build(graph, self._run_sub))
         else:
             self.compile()
