@@ -1,9 +1,10 @@
 """Flags read from the environment, and ``am.config.run_functions_eagerly``.
 
 AMBI_DEBUG: 1 passes and devices used, 2 per-op timing, 3 graph after each pass,
-4 generated source (compiled at once). AMBI_CHECKS=1 verifies the IR after every pass and checks every
-kernel's output type in the interpreter (the test suite turns it on). AMBI_CL_KERNELS=
-cpu|gpu shapes OpenCL kernels for that kind of device, whatever the device's own type.
+4 generated source (compiled at once). AMBI_CHECKS=1 verifies the IR after every pass and
+checks every kernel's output type in the interpreter (the test suite turns it on).
+AMBI_CL_KERNELS=cpu|gpu shapes OpenCL kernels for that kind of device, whatever the
+device's own type.
 AMBI_COMPILE_AFTER=N: a cpu graph runs as closures for N calls, then as generated Python
 source (0: source at once).
 """

@@ -88,15 +88,17 @@ class _Builder:
         if op is CONST:
             return (self._new_slot(read_only(params["value"])),)
         kernel = bound_kernel(op, params, self.run_sub)
-        p = self.pending
+        p, inline = self.pending, -1
         if p is not None and args.count(p) == 1 and (p.node, 0) in self.last.get(n, ()):
-            self.pending = None  # n is its one use: it runs inline, inside n's closure
+            self.pending, inline = None, args.index(p)  # n is its one use: p runs inside
             nodes, depth = (*p.nodes, n), p.depth + 1
         else:
             self.flush()
             nodes, depth = (n,), 1
-        fn = _closure(kernel, [a if type(a) is int else a.fn if a.slot is None else a.slot
-                               for a in args], self.graph, n)
+        slots = [a if type(a) is int else a.slot for a in args]  # values stored earlier
+        if inline >= 0:
+            slots[inline] = p.fn
+        fn = _closure(kernel, slots, inline, self.graph, n)
         # a pure single-output node may wait for its use (the next node) to take it inline
         if op.nout == 1 and depth < MAX_NESTING and not op.subgraphs \
                 and not op.is_effect(params):
@@ -139,10 +141,11 @@ def _unpacking(fn, slots):
     return run
 
 
-def _closure(k, args, graph, n):
-    """One node's call: ``args`` are slots (ints) or the closures of inline operands.
-    The usual shapes of call have a closure each; others take the general one."""
-    make = _SHAPES.get("".join("s" if type(a) is int else "f" for a in args))
+def _closure(k, args, inline, graph, n):
+    """One node's call: ``args`` are slots (ints), but for ``args[inline]`` (if any),
+    the closure of the operand computed inline. The usual shapes of call have a closure
+    each; others take the general one."""
+    make = _SHAPES.get((len(args), inline))
     return make(k, *args, graph, n) if make else _general(k, args, graph, n)
 
 
@@ -209,4 +212,4 @@ def _general(k, args, graph, n):
     return run
 
 
-_SHAPES = {"s": _s, "f": _f, "ss": _ss, "fs": _fs, "sf": _sf}
+_SHAPES = {(1, -1): _s, (1, 0): _f, (2, -1): _ss, (2, 0): _fs, (2, 1): _sf}
