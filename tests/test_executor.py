@@ -1,6 +1,9 @@
 """The fast executor (``ambi.interp.Compiled``) against the reference interpreter
 (``ambi.interp.interpret``) on traced graphs, and run-time errors located at the
 user's line that created the failing node."""
+import gc
+import weakref
+
 import numpy as np
 import pytest
 
@@ -98,6 +101,17 @@ def test_a_graph_switches_to_generated_source_after_compile_after_calls(monkeypa
     assert all(np.array_equal(o, outs[0]) for o in outs)
     monkeypatch.setattr(am.config, "COMPILE_AFTER", 0)
     assert Compiled(graph).compiled  # 0: source at once
+
+
+def test_a_graph_run_on_the_cpu_device_dies_with_its_function():
+    """The cpu device's executor is kept with the graph, not in a cache that would keep
+    the graph alive after its function is gone."""
+    f = am.function(lambda x: am.tanh(x) * 2.0, device="cpu")
+    assert f(np.float32([1.0, 2.0])).numpy().shape == (2,)
+    graph = weakref.ref(next(iter(f._cache.values())).graph)
+    del f
+    gc.collect()
+    assert graph() is None
 
 
 def test_effects_run_in_order_in_both(capsys):

@@ -9,7 +9,6 @@ The scope stack is part of the mode, so it lives in ``core``; this module regist
 cpu device there as the reference device.
 """
 import contextlib
-import weakref
 
 import numpy as np
 
@@ -27,7 +26,6 @@ class Device:
 
     def __init__(self, name, kind):
         self.name, self.kind = name, kind
-        self._executors = weakref.WeakKeyDictionary()  # graph -> its Compiled (run_graph)
 
     def eager_process(self, op, operands, params):
         """Run one op now on this device, copying operands that live elsewhere to it."""
@@ -37,9 +35,9 @@ class Device:
 
     def executor(self, graph):
         """The graph compiled to straight-line numpy calls, once per graph."""
-        run = self._executors.get(graph)
+        run = graph.memo.get(self)
         if run is None:
-            run = self._executors[graph] = Compiled(graph)
+            run = graph.memo[self] = Compiled(graph)
         return run
 
     def run_graph(self, graph, inputs):

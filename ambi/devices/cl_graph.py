@@ -17,9 +17,9 @@ from .cl_reduce import fused_reduce, merges_into_reduction, reduce_op
 
 
 def plan_for(dev, graph):
-    plan = dev._plans.get(graph)
+    plan = graph.memo.get(dev)
     if plan is None:
-        plan = dev._plans[graph] = Plan(dev, graph)
+        plan = graph.memo[dev] = Plan(dev, graph)
     return plan
 
 

@@ -6,7 +6,6 @@ every device of every platform, in platform order, is ``opencl:N``; ``opencl:cpu
 asking for an OpenCL device raises a DeviceError that says what to install.
 """
 import os
-import weakref
 
 from .. import config
 from ..core import convert_operands, explicit_device
@@ -90,7 +89,6 @@ class CLDevice(CLMemory, Device):
         self.type = "gpu" if cl_device.type & cl.device_type.GPU else (
             "cpu" if cl_device.type & cl.device_type.CPU else "other")
         self._verdict = None
-        self._plans = weakref.WeakKeyDictionary()  # graph -> its device plan (cl_graph)
         self._types = {}  # (op, operand shapes and dtypes) -> output types, for eager ops
 
     def describe(self):

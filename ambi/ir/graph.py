@@ -30,6 +30,10 @@ class Graph:
         self._memo = None  # (order, outputs, last uses, walk steps) for that order and outputs
         self._holders = None  # the nodes holding subgraphs, cached like the order
         self._names = {}
+        # what runners derive from the graph (a device's executor or plan), kept here so
+        # it dies with the graph: a cache keyed weakly by the graph could not let go of a
+        # value that refers to its key
+        self.memo = {}
 
     # -- building -----------------------------------------------------------------
     def add_node(self, op, operands, params, types, locs=(), name=None):

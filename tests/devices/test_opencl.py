@@ -1,9 +1,11 @@
 """The device model: names, placement and copies, eager kernels, the kernel cache, the
 buffer pool, graphs on a device with fusion, and the error when OpenCL is missing."""
+import gc
 import os
 import subprocess
 import sys
 import textwrap
+import weakref
 
 import numpy as np
 import pytest
@@ -98,6 +100,17 @@ def test_a_graph_on_a_device_keeps_values_there(cl_device):
     want_a, want_b = f(am.constant(x), am.constant(y))
     assert am.testing.compare(want_a.numpy(), a.numpy(), k_terms=5)
     assert am.testing.compare(want_b.numpy(), b.numpy(), k_terms=5)
+
+
+def test_a_graph_run_on_a_device_dies_with_its_function(cl_device):
+    """A device's plan is kept with the graph, not in a cache that would keep the graph
+    alive after its function is gone (tests/test_executor.py: the same on cpu)."""
+    f = am.function(lambda x: am.tanh(x) * 2.0, device=str(cl_device))
+    assert f(np.float32([1.0, 2.0])).numpy().shape == (2,)
+    graph = weakref.ref(next(iter(f._cache.values())).graph)
+    del f
+    gc.collect()
+    assert graph() is None
 
 
 def test_fusion_makes_one_node_and_keeps_cpu_results(cl_device):
@@ -213,7 +226,7 @@ def test_a_fused_chain_feeding_a_reduction_runs_inside_it(cl_device):
     y = np.random.default_rng(8).normal(size=(50,)).astype(np.float32)
     g = am.function(f, device=str(cl_device))
     got = g(x, y)
-    plan = cl_device._plans[g.get_concrete_function(x, y).graph]
+    plan = g.get_concrete_function(x, y).graph.memo[cl_device]
     kinds = [(op.cl["kernel"], chain is not None) for _, op, *rest, chain in plan.steps]
     assert kinds == [("reduce", True), ("reduce", True)], kinds
     for w, r in zip(f(am.constant(x), am.constant(y)), got):
