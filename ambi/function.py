@@ -18,7 +18,6 @@ from .convert import to_numpy
 from .core import EagerTensor, Tensor, _Readable
 from .devices import CPU, get_device
 from .errors import ArgumentError, user_loc
-from .interp import Compiled
 from .ir.types import TensorType
 from .threadstate import PUSHED
 from .tracing import GraphTrace
@@ -264,8 +263,8 @@ class ConcreteFunction:
     @functools.cached_property
     def _compiled(self):
         """The numpy executor of the plain cpu path, built on its first call (never for a
-        graph that only runs on a device)."""
-        return Compiled(self.graph)
+        graph that only runs on a device): the cpu device's, so a graph has one."""
+        return CPU.executor(self.graph)
 
     def compile(self):
         """Generate and compile the cpu runner's Python source now. Otherwise a graph's
