@@ -242,10 +242,12 @@ def _pattern_words(name):
     return name.lower()
 
 
+_AFTER_CONDITION = "expected `{` after the condition"
+
 # Frequent mistakes, labelled by example (lark's match_examples): the parser state
 # where an example fails picks the message.
 _EXAMPLES = {
-    "expected `{` after the condition": ["if x print(x)", "while x print(x)",
+    _AFTER_CONDITION: ["if x print(x)", "while x print(x)",
                                          "if x { } elif y print(y)",
                                          "for i in range(3) print(i)"],
     "expected `{` after `else`": ["if x { } else print(x)"],
@@ -272,7 +274,27 @@ def _labelled(e, transformer=None):
     if key is None:
         return None
     table = _label_table(transformer)
-    return table.get(key) or table.get((key[0], None))
+    label = table.get(key) or table.get((key[0], None))
+    if label == _AFTER_CONDITION and not _in_header(e):
+        # the same parser state ends any expression: `{ print(x) return x }` too
+        return "expected `;` or a new line before the next statement"
+    return label
+
+
+_HEADERS = {"IF", "ELIF", "WHILE", "FOR"}
+
+
+def _in_header(e):
+    """Whether the parser stopped inside an `if`/`elif`/`while`/`for` header (a keyword
+    shifted since the last `{`), as opposed to after a statement's expression."""
+    state = getattr(getattr(e, "interactive_parser", None), "parser_state", None)
+    for value in reversed(state.value_stack if state is not None else []):
+        kind = getattr(value, "type", None)
+        if kind in _HEADERS:
+            return True
+        if kind == "LBRACE":
+            return False
+    return state is None  # no stack to read: keep the example's label
 
 
 _LABELS = {}  # per parser: its LALR state numbers are its own
