@@ -187,7 +187,7 @@ def matmul_op(dev, op, args, params, types, spec):
                             [a.buf, b.buf, out.buf, m, n, kk] + pad(list(batch), nb, 1)
                             + sa + sb, (items, items, 1))
             return [out]
-    rows, width = dev.params.rows, dev.params.width or 4
+    rows, width = dev.params.block
     ap, mp = _pack(dev, a, "a", rows, m, kk)
     bp, np_ = _pack(dev, b, "b", width, kk, n)
     k = cl_cache.kernel(dev, (spec["kernel"], t.dtype, nb, rows, width),
