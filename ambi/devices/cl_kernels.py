@@ -118,10 +118,11 @@ def argreduce_source(dtype, better, nk):
     return preamble([dtype]) + src, ["buf", "buf", "int", "int", "int"] + ["int"] * 2 * nk
 
 
-def pack_source(dtype, side, block):
+def pack_source(dtype, side):
     """Copy one operand of a matmul into panels (zero-padded to the block), so the
     matmul's inner loop reads both operands contiguously: B's rows are 4 KiB apart for
-    N=1024, which made every load of an unpacked B miss the cache (5 GFLOP/s)."""
+    N=1024, which made every load of an unpacked B miss the cache (5 GFLOP/s). The
+    block is an argument, so one build serves every register block the probe tries."""
     t = ctype(dtype)
     # A [M, K] -> P[(ib*K + k)*block + r] = A[ib*block + r, k]; B [K, N] -> P[(jb*K + k)*block
     # + l] = B[k, jb*block + l]
@@ -130,20 +131,20 @@ def pack_source(dtype, side, block):
     lim = "rows" if side == "a" else "cols"
     # a unit is one run of {block} elements of P: its (matrix, panel, k) is decoded once
     return preamble([dtype]) + f"""__kernel void pack(__global const {t}* X, __global {t}* P,
-    int units, int chunk, int rows, int cols, int inner, int padded) {{
+    int units, int chunk, int rows, int cols, int inner, int padded, int block) {{
   int u0 = get_global_id(0) * chunk, u1 = min(u0 + chunk, units);
   for (int u = u0; u < u1; u++) {{
     int k = u % inner, q = u / inner;
-    int blk = q % (padded / {block}); q /= padded / {block};
-    int i0 = blk * {block}, live = min({block}, {lim} - i0);
-    __global {t}* dst = P + (long)u * {block};
-    for (int r = 0; r < {block}; r++) {{
+    int blk = q % (padded / block); q /= padded / block;
+    int i0 = blk * block, live = min(block, {lim} - i0);
+    __global {t}* dst = P + (long)u * block;
+    for (int r = 0; r < block; r++) {{
       int i = i0 + r;
       dst[r] = r < live ? X[{src_index}] : ({t})0;
     }}
   }}
 }}
-""", ["buf", "buf"] + ["int"] * 6
+""", ["buf", "buf"] + ["int"] * 7
 
 
 def matmul_source(dtype, nb, rows, width):

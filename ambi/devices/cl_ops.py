@@ -205,11 +205,11 @@ def _pack(dev, x, side, block, rows, cols):
     inner = cols if side == "a" else rows
     p = dev.empty((count * padded * inner,), x.dtype)
     if p.size:
-        k = cl_cache.kernel(dev, ("pack", x.dtype, side, block),
-                            lambda: ck.pack_source(x.dtype, side, block), "pack")
+        k = cl_cache.kernel(dev, ("pack", x.dtype, side),
+                            lambda: ck.pack_source(x.dtype, side), "pack")
         units = p.size // block
         g, chunk = grid(dev, units, min_chunk=64)
-        launch(dev, k, (g,), [x.buf, p.buf, units, chunk, rows, cols, inner, padded])
+        launch(dev, k, (g,), [x.buf, p.buf, units, chunk, rows, cols, inner, padded, block])
     return p, padded
 
 
