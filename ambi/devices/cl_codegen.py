@@ -13,8 +13,12 @@ Templates that call a scalar helper (``am_floordiv_{S}``) only render in scalar 
 On a CPU device (PoCL) one work-item per element is slow; kernels here give each
 work-item a contiguous chunk and, where every operand is a full tensor or a scalar of
 a non-bool dtype, load and compute vectors of the device's width (``cl_params``; at
-16 wide a 10-op chain ran 9x faster on PoCL). Broadcast operands are read through index
-arithmetic on the output coordinates, since pyopencl.array does not broadcast.
+16 wide a 10-op chain ran 9x faster on PoCL). Vectors are read and written through
+vector pointers, aligned since a buffer starts at CL_DEVICE_MEM_BASE_ADDR_ALIGN (at
+least 128 bytes) and vector v at element v * width: PoCL calls ``vload``/``vstore``
+out of line, spilling every live vector register around each call. Broadcast operands
+are read through index arithmetic on the output coordinates, since pyopencl.array does
+not broadcast.
 """
 import re
 import weakref
@@ -134,7 +138,8 @@ def _element(body, dtypes, nin, outs, modes, width, ndim=0):
         expr = render(template(op, ds, d), [f"x{v}" for v in refs], d, ds, width)
         lines.append(f"{ctype(d, width)} x{nin + j} = {expr};")
     for j, v in enumerate(outs):
-        lines.append(f"vstore{width}(x{v}, v, out{j});" if width else f"out{j}[i] = x{v};")
+        lines.append(f"((__global {ctype(dtypes[v], width)}*)out{j})[v] = x{v};" if width
+                     else f"out{j}[i] = x{v};")
     return "".join(f"    {ln}\n" for ln in lines)
 
 
@@ -143,7 +148,7 @@ def _load(k, mode, dtype, width, ndim):
     if mode == "scalar":
         return f"{t} x{k} = ({t})(in{k}[0]);"
     if mode == "full":
-        return f"{t} x{k} = vload{width}(v, in{k});" if width else f"{t} x{k} = in{k}[i];"
+        return f"{t} x{k} = ((__global const {t}*)in{k})[v];" if width else f"{t} x{k} = in{k}[i];"
     index = " + ".join(f"c{a} * s{k}_{a}" for a in range(ndim)) or "0"
     return f"{t} x{k} = in{k}[f{k} ? i : {index}];"
 

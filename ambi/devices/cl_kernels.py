@@ -71,11 +71,15 @@ def reduce_source(dtype, init, combine, nk, nr, vector, load=None, local=0):
              _decode("o", kd, ks, "base"), f"  {t} acc = {init};\n"]
     if vector:
         lanes = "".join(f"  acc = {comb('acc', f'va.s{i:x}')};\n" for i in range(w))
-        # two accumulators: the adds of one wait on each other (4 cycles each)
-        body.append(f"  int r = r0;\n  {tv} va = ({tv})({init}), vb = va;\n"
+        # terms up to an aligned one alone, then vectors through an aligned vector pointer
+        # (PoCL calls vload out of line, spilling the accumulators), two accumulators (the
+        # adds of one wait on each other, 4 cycles each)
+        body.append(f"  int r = r0;\n  for (; r < r1 && ((base + r) & {w - 1}); r++) {{\n"
+                    f"    {t} x = in[base + r];\n    acc = {comb('acc', 'x')};\n  }}\n"
+                    f"  {tv} va = ({tv})({init}), vb = va;\n"
                     f"  for (; r + {2 * w} <= r1; r += {2 * w}) {{\n"
-                    f"    {tv} x = vload{w}(0, in + base + r);\n"
-                    f"    {tv} y = vload{w}(0, in + base + r + {w});\n"
+                    f"    __global const {tv}* pv = (__global const {tv}*)(in + base + r);\n"
+                    f"    {tv} x = pv[0];\n    {tv} y = pv[1];\n"
                     f"    va = {comb('va', 'x')};\n    vb = {comb('vb', 'y')};\n  }}\n"
                     f"  va = {comb('va', 'vb')};\n{lanes}"
                     f"  for (; r < r1; r++) {{\n    {t} x = in[base + r];\n"
@@ -114,10 +118,11 @@ def argreduce_source(dtype, better, nk):
     return preamble([dtype]) + src, ["buf", "buf", "int", "int", "int"] + ["int"] * 2 * nk
 
 
-def pack_source(dtype, side, block):
+def pack_source(dtype, side):
     """Copy one operand of a matmul into panels (zero-padded to the block), so the
     matmul's inner loop reads both operands contiguously: B's rows are 4 KiB apart for
-    N=1024, which made every load of an unpacked B miss the cache (5 GFLOP/s)."""
+    N=1024, which made every load of an unpacked B miss the cache (5 GFLOP/s). The
+    block is an argument, so one build serves every register block the probe tries."""
     t = ctype(dtype)
     # A [M, K] -> P[(ib*K + k)*block + r] = A[ib*block + r, k]; B [K, N] -> P[(jb*K + k)*block
     # + l] = B[k, jb*block + l]
@@ -126,26 +131,30 @@ def pack_source(dtype, side, block):
     lim = "rows" if side == "a" else "cols"
     # a unit is one run of {block} elements of P: its (matrix, panel, k) is decoded once
     return preamble([dtype]) + f"""__kernel void pack(__global const {t}* X, __global {t}* P,
-    int units, int chunk, int rows, int cols, int inner, int padded) {{
+    int units, int chunk, int rows, int cols, int inner, int padded, int block) {{
   int u0 = get_global_id(0) * chunk, u1 = min(u0 + chunk, units);
   for (int u = u0; u < u1; u++) {{
     int k = u % inner, q = u / inner;
-    int blk = q % (padded / {block}); q /= padded / {block};
-    int i0 = blk * {block}, live = min({block}, {lim} - i0);
-    __global {t}* dst = P + (long)u * {block};
-    for (int r = 0; r < {block}; r++) {{
+    int blk = q % (padded / block); q /= padded / block;
+    int i0 = blk * block, live = min(block, {lim} - i0);
+    __global {t}* dst = P + (long)u * block;
+    for (int r = 0; r < block; r++) {{
       int i = i0 + r;
       dst[r] = r < live ? X[{src_index}] : ({t})0;
     }}
   }}
 }}
-""", ["buf", "buf"] + ["int"] * 6
+""", ["buf", "buf"] + ["int"] * 7
 
 
 def matmul_source(dtype, nb, rows, width):
     """C = A @ B over packed panels; each work-item keeps a rows x width block of C in
     vector registers (local-memory tiles measured under 1 GFLOP/s on PoCL, which
-    emulates local memory). Batch dims broadcast through per-operand panel strides."""
+    emulates local memory). Batch dims broadcast through per-operand panel strides.
+    B's panel rows are read as aligned vectors (a panel starts at a multiple of
+    ``width`` elements, and buffers at CL_DEVICE_MEM_BASE_ADDR_ALIGN, at least 128
+    bytes), not with ``vload``: PoCL calls ``vload`` out of line, which made every
+    accumulator spill to memory around the call (48 -> 100-140 GFLOP/s at 1024²)."""
     t, tv = ctype(dtype), ctype(dtype, width)
     bd, sa, sb = _names("bd", nb), _names("sa", nb), _names("sb", nb)
     args = [f"__global const {t}* A", f"__global const {t}* B", f"__global {t}* C",
@@ -167,7 +176,7 @@ __kernel void matmul({', '.join(args)}) {{
   __global const {t}* ap = A + (long)oa * MP * K + (long)ib * K * {rows};
   __global const {t}* bp = B + (long)ob * K * NP + (long)jb * K * {width};
 {acc}  for (int k = 0; k < K; k++) {{
-    {tv} bv = vload{width}(k, bp);
+    {tv} bv = ((__global const {tv}*)bp)[k];
 {fma}  }}
 {store}}}
 """

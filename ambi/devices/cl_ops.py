@@ -187,7 +187,7 @@ def matmul_op(dev, op, args, params, types, spec):
                             [a.buf, b.buf, out.buf, m, n, kk] + pad(list(batch), nb, 1)
                             + sa + sb, (items, items, 1))
             return [out]
-    rows, width = dev.params.rows, dev.params.width or 4
+    rows, width = dev.params.block
     ap, mp = _pack(dev, a, "a", rows, m, kk)
     bp, np_ = _pack(dev, b, "b", width, kk, n)
     k = cl_cache.kernel(dev, (spec["kernel"], t.dtype, nb, rows, width),
@@ -205,11 +205,11 @@ def _pack(dev, x, side, block, rows, cols):
     inner = cols if side == "a" else rows
     p = dev.empty((count * padded * inner,), x.dtype)
     if p.size:
-        k = cl_cache.kernel(dev, ("pack", x.dtype, side, block),
-                            lambda: ck.pack_source(x.dtype, side, block), "pack")
+        k = cl_cache.kernel(dev, ("pack", x.dtype, side),
+                            lambda: ck.pack_source(x.dtype, side), "pack")
         units = p.size // block
         g, chunk = grid(dev, units, min_chunk=64)
-        launch(dev, k, (g,), [x.buf, p.buf, units, chunk, rows, cols, inner, padded])
+        launch(dev, k, (g,), [x.buf, p.buf, units, chunk, rows, cols, inner, padded, block])
     return p, padded
 
 

@@ -23,9 +23,9 @@ from pathlib import Path
 from .. import config
 from ..errors import DeviceError
 from . import cl_faults
-from .cl_params import CPU_SHAPE, GPU_SHAPE, PRESETS, ROWS, WIDTHS, KernelParams
+from .cl_params import CPU_SHAPE, GPU_SHAPE, PRESETS, WIDTHS, KernelParams, blocks_for
 
-VERSION = 2             # bump when what the probe checks changes
+VERSION = 3             # bump when what the probe checks changes
 CHILD_TIMEOUT = 300     # seconds a child may take before it counts as hung
 FIXED_CHECKS = ("windows", "copies", "random", "fused_reduce")
 ADVICE = ("install another OpenCL runtime: Intel's CPU runtime (`pip install "
@@ -136,7 +136,7 @@ def _label(check, params):
 def width_jobs(width):
     """The checks whose generated code depends on the vector width."""
     p = CPU_SHAPE.with_width(width)
-    blocked = [("matmul", replace(p, rows=r)) for r in ROWS] if width else []
+    blocked = [("matmul", replace(p, rows=r, cols=c)) for r, c in blocks_for(width)]
     return [("elementwise", p), ("reduce", p)] + blocked
 
 
@@ -173,8 +173,8 @@ def run(dev, index):
 def _variant_job(field_, variant, width):
     """The (check, params) whose timed workload stands for one variant of a parameter."""
     cpu = CPU_SHAPE.with_width(width or 0)
-    if field_ == "rows":
-        return DECIDES[field_], replace(cpu, rows=variant)
+    if field_ == "block":
+        return DECIDES[field_], replace(cpu, rows=variant[0], cols=variant[1])
     return DECIDES[field_], cpu if getattr(cpu, field_) == variant else GPU_SHAPE
 
 
@@ -208,18 +208,19 @@ def _candidates(results, width):
                               for c in ("reduce", "fused_reduce")) else []
     matmul = ["blocked"] if cpu and width and _passed(results, "matmul", cpu) else []
     matmul += ["tiled"] if _passed(results, "matmul", GPU_SHAPE) else []
-    rows = [r for r in ROWS if cpu and width and _passed(results, "matmul", replace(cpu, rows=r))]
+    blocks = [b for b in blocks_for(width or 0)
+              if _passed(results, "matmul", replace(cpu, rows=b[0], cols=b[1]))]
     chosen = {"grid": grid, "reduce": reduce, "matmul": matmul}
     missing = [k for k, v in chosen.items() if not v]
     if not missing:
-        return {**chosen, "rows": rows or [CPU_SHAPE.rows]}, ""
+        return {**chosen, "block": blocks or [CPU_SHAPE.block]}, ""
     failed = [f"{label}: {why}" for label, why in results.items() if why is not None]
     return chosen, ("no variant of its " + ", ".join(missing) + " kernels passed; "
                     + "; ".join(failed[:6]))
 
 
 # the check whose timed workload decides each parameter, per variant
-DECIDES = {"grid": "elementwise", "reduce": "reduce", "matmul": "matmul", "rows": "matmul"}
+DECIDES = {"grid": "elementwise", "reduce": "reduce", "matmul": "matmul", "block": "matmul"}
 
 
 def _choose(candidates, width, timings):
@@ -233,7 +234,7 @@ def _choose(candidates, width, timings):
         if preset and getattr(preset, f) in variants:
             choice[f] = getattr(preset, f)
     return KernelParams(choice["grid"], width or 0, choice["reduce"], choice["matmul"],
-                        choice["rows"])
+                        *choice["block"])
 
 
 def run_jobs(index, jobs):

@@ -9,6 +9,7 @@ past the thresholds where the kernels change strategy:
 vector loads (4096 terms), split reductions (8192 terms), several tiles and ragged edges.
 """
 import contextlib
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -16,7 +17,7 @@ from hypothesis import given, strategies as st
 
 import ambi as am
 from ambi.devices import cl_cache, cl_reduce
-from ambi.devices.cl_params import PRESETS
+from ambi.devices.cl_params import BLOCKS, PRESETS
 from ambi.testing import compare
 
 SHAPES = ("cpu", "gpu")
@@ -98,6 +99,35 @@ def matmul_cases(draw):
 def test_matmul_agrees_in_both_kernel_shapes(cl_device, shape, case):
     a, b = case
     _check(cl_device, shape, am.matmul, [a, b], a.shape[-1])
+
+
+@pytest.mark.parametrize("block", BLOCKS, ids=lambda b: f"{b[0]}x{b[1]}")
+def test_matmul_agrees_in_every_register_block(cl_device, block):
+    """Each block the probe may choose, at the device's width: ragged edges in rows and
+    columns, broadcast batches, a long K (the inner loop reads B's panels as vectors)."""
+    rng = np.random.default_rng(5)
+    cases = [((37, 61), (61, 45), np.float32), ((2, 1, 13, 300), (3, 300, 17), np.float64),
+             ((129, 9), (9, 33), np.int32), ((5, 7), (7, 1), np.int64)]
+    saved = cl_device.params
+    params = replace(saved, rows=block[0], cols=block[1])
+    refused = [label for label, why in cl_device.validate().results.items()
+               if why is not None and label.startswith("matmul") and
+               f"rows={block[0]} cols={params.block[1]}]" in label]
+    if saved.matmul != "blocked" or refused:
+        pytest.skip(f"{cl_device} uses the {saved.matmul} matmul, or its probe refused "
+                    f"this block: {refused}")
+    for sa, sb, dtype in cases:
+        if dtype is np.float64 and not cl_device.fp64:
+            continue
+        a, b = rng.integers(-4, 5, sa).astype(dtype), rng.integers(-4, 5, sb).astype(dtype)
+        want = am.matmul(am.constant(a), am.constant(b)).numpy()
+        cl_device.params = params
+        try:
+            got = _on(cl_device, am.matmul, a, b)
+        finally:
+            cl_device.params = saved
+        verdict = compare(want, got, k_terms=sa[-1])
+        assert verdict, (sa, sb, dtype, verdict)
 
 
 @pytest.mark.parametrize("shape", SHAPES)
