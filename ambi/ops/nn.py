@@ -86,26 +86,47 @@ def _conv_shape(x, f, strides, padding):
 def _conv_kernel(x, f, strides, padding):
     if f.ndim != 4 or x.ndim == 4 and f.shape[2] != x.shape[3]:
         raise ValueError("filter channels")  # eager mode asks the shape rule to explain
-    (kh, kw), (sh, sw), (oh, ow), pads = _window_geometry(x.shape, f.shape[:2], strides,
-                                                          padding, "conv2d")
+    k, s, (oh, ow), pads = _window_geometry(x.shape, f.shape[:2], strides, padding, "conv2d")
     if any(pads[0] + pads[1]):
         x = np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)))
-    n, c, o = x.shape[0], x.shape[3], f.shape[3]
-    f2 = f.reshape(kh * kw * c, o)
-    if oh * ow < kh * kw:  # few outputs, big window (a filter's gradient): one matmul each
-        out = np.empty((n, oh, ow, o), np.result_type(x, f))
-        for p in range(oh):
-            for q in range(ow):
-                patch = x[:, p * sh:p * sh + kh, q * sw:q * sw + kw, :]
-                out[:, p, q, :] = patch.reshape(n, kh * kw * c) @ f2
-        return out.astype(x.dtype, copy=False)
-    # im2col: copy each tap's strided view into a patch matrix, then one BLAS matmul
-    cols = np.empty((n, oh, ow, kh, kw, c), x.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            cols[:, :, :, i, j, :] = x[:, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw]
-    out = cols.reshape(n * oh * ow, kh * kw * c) @ f2
-    return out.reshape(n, oh, ow, o).astype(x.dtype, copy=False)
+    if s == (1, 1) and x.strides[0] < x.strides[3] and x.shape[3] > 1:
+        # the batch axis is the contiguous one (a filter gradient passes its input
+        # transposed, batch as channels): swap the roles of batch and channels
+        out = _conv_swapped(x, f, oh, ow)
+    else:
+        n, c, o = x.shape[0], x.shape[3], f.shape[3]
+        out = (_im2col(x, k, s, (oh, ow)) @ f.reshape(k[0] * k[1] * c, o))
+        out = out.reshape(n, oh, ow, o)
+    return out.astype(x.dtype, copy=False)
+
+
+def _im2col(x, k, s, out_hw):
+    """The patch matrix (N*OH*OW, KH*KW*C) of NHWC ``x``: one copy of a strided view
+    (rows of KW*C contiguous values when x is contiguous); with one or few channels, the
+    transpose of a tap-major copy, whose nine slices each copy whole rows."""
+    (kh, kw), (sh, sw), (oh, ow), (n, _, _, c) = k, s, out_hw, x.shape
+    if c < 4:
+        cols, xc = np.empty((kh, kw, c, n, oh, ow), x.dtype), x.transpose(3, 0, 1, 2)
+        for i in range(kh):
+            for j in range(kw):
+                cols[i, j] = xc[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw]
+        return cols.reshape(kh * kw * c, n * oh * ow).T
+    bn, bh, bw, bc = x.strides
+    view = np.lib.stride_tricks.as_strided(x, (n, oh, ow, kh, kw, c),
+                                           (bn, bh * sh, bw * sw, bh, bw, bc), writeable=False)
+    return view.reshape(n * oh * ow, kh * kw * c)
+
+
+def _conv_swapped(x, f, oh, ow):
+    """A stride-1 VALID convolution computed with batch and channels exchanged:
+    out[b,p,q,o] = sum_cij x[b,p+i,q+j,c] f[i,j,c,o] = sum_cij xs[c,i+p,j+q,b] fs[c,i,j,o]
+    with xs = x^T(3,1,2,0), fs = f^T(2,0,1,3): the patches of xs under an (OH, OW)
+    window, at (KH, KW) positions, times fs. The result is a transposed view."""
+    n, (kh, kw, c, o) = x.shape[0], f.shape
+    xs = x.transpose(3, 1, 2, 0)  # (C, H, W, B)
+    cols = _im2col(xs, (oh, ow), (1, 1), (kh, kw))  # (C*KH*KW, OH*OW*B)
+    out = cols.T @ f.transpose(2, 0, 1, 3).reshape(c * kh * kw, o)
+    return out.reshape(oh, ow, n, o).transpose(2, 0, 1, 3)
 
 
 # -- gradients (conv2d, max_pool2d) ------------------------------------------------------
