@@ -5,6 +5,7 @@ import numpy as np
 
 from .. import core, ops
 from ..errors import ArgumentError
+from ..function import function
 from ..variables import Variable
 
 
@@ -81,23 +82,50 @@ class Adam(Optimizer):
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
         super().__init__(learning_rate)
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+        self._fns = {}  # (what, variable or dtype, hyperparameters) -> am.function
 
     def _rate(self, step, dtype):
         """lr_t = lr * sqrt(1 - b2**t) / (1 - b1**t), computed once per step and dtype."""
         if dtype not in self._per_step:
-            t = ops.cast(step, dtype)
-            self._per_step[dtype] = (self.learning_rate * ops.sqrt(1 - ops.pow(self.beta_2, t))
-                                     / (1 - ops.pow(self.beta_1, t)))
+            self._per_step[dtype] = self._traced(("rate", dtype), self._rate_fn)(step)
         return self._per_step[dtype]
 
-    def _update(self, g, v, step):
-        b1, b2 = self.beta_1, self.beta_2
-        lr_t = self._rate(step, v.dtype)
-        m, s = self.slot(v, "m"), self.slot(v, "v")
-        m.assign(b1 * m + (1 - b1) * g)
-        s.assign(b2 * s + (1 - b2) * (g * g))
-        v.assign_sub(lr_t * m / (ops.sqrt(s) + self.epsilon))
+    def _rate_fn(self, dtype):
+        lr, b1, b2 = self.learning_rate, self.beta_1, self.beta_2
 
+        def adam_rate(step):
+            t = ops.cast(step, dtype)
+            return lr * ops.sqrt(1 - ops.pow(b2, t)) / (1 - ops.pow(b1, t))
+        return adam_rate
+
+    def _update(self, g, v, step):
+        self._traced(("update", v), self._update_fn)(g, self._rate(step, v.dtype))
+
+    def _traced(self, key, make):
+        """The update of one variable (or the step's rate) as one am.function, as
+        TensorFlow's ResourceApplyAdam is one kernel: an eager step runs its ops as one
+        call; in a traced step its ops are inlined. Traced once per key and
+        hyperparameters (changing one traces anew, as reading it eagerly would see)."""
+        key += (self.learning_rate, self.beta_1, self.beta_2, self.epsilon)
+        try:
+            fn = self._fns.get(key)
+        except TypeError:  # an unhashable hyperparameter (an array): plain ops
+            return make(key[1])
+        if fn is None:
+            fn = self._fns[key] = function(make(key[1]))
+        return fn
+
+    def _update_fn(self, v):
+        b1, b2, eps = self.beta_1, self.beta_2, self.epsilon
+        m, s = self.slot(v, "m"), self.slot(v, "v")
+
+        def adam_update(g, lr_t):
+            m.assign(b1 * m + (1 - b1) * g)
+            s.assign(b2 * s + (1 - b2) * (g * g))
+            delta = lr_t * m / (ops.sqrt(s) + eps)
+            v.assign_sub(delta)
+            return delta
+        return adam_update
 
 NAMES = {"sgd": SGD, "adam": Adam}
 
