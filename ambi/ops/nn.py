@@ -59,7 +59,24 @@ def _out_and_pad(size, k, s, padding, op):
     raise ArgumentError(f'{op}: padding must be "VALID" or "SAME", not {padding!r}')
 
 
+_GEOMETRY = {}  # (shape, ksize, strides, padding, op) -> geometry: every kernel call asks
+
+
 def _window_geometry(shape, ksize, strides, padding, op):
+    """((KH, KW), (SH, SW), (OH, OW), (pads H, pads W)) of a window op; remembered."""
+    key = (tuple(shape), ksize, strides, padding, op)
+    try:
+        hit = _GEOMETRY.get(key)
+    except TypeError:  # an unhashable argument (a list): work it out
+        return _geometry(shape, ksize, strides, padding, op)
+    if hit is None:
+        if len(_GEOMETRY) > 1024:
+            _GEOMETRY.clear()
+        hit = _GEOMETRY[key] = _geometry(shape, ksize, strides, padding, op)
+    return hit
+
+
+def _geometry(shape, ksize, strides, padding, op):
     if len(shape) != 4:
         raise ShapeError(f"{op}: input must be NHWC (rank 4), got shape {shape}")
     (kh, kw), (sh, sw) = _pair(ksize, "ksize", op), _pair(strides, "strides", op)
