@@ -128,8 +128,11 @@ def _im2col(x, k, s, out_hw):
                 cols[i, j] = xc[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw]
         return cols.reshape(kh * kw * c, n * oh * ow).T
     bn, bh, bw, bc = x.strides
-    view = np.lib.stride_tricks.as_strided(x, (n, oh, ow, kh, kw, c),
-                                           (bn, bh * sh, bw * sw, bh, bw, bc), writeable=False)
+    shape, strides = (n, oh, ow, kh, kw, c), (bn, bh * sh, bw * sw, bh, bw, bc)
+    if x.flags.c_contiguous:  # the view straight on x's memory: as_strided costs 5-8 us
+        view = np.ndarray(shape, x.dtype, x, 0, strides)
+    else:
+        view = np.lib.stride_tricks.as_strided(x, shape, strides, writeable=False)
     return view.reshape(n * oh * ow, kh * kw * c)
 
 
