@@ -26,7 +26,8 @@ def unbroadcast(g, shape):
     lead = len(gs) - len(shape)
     axes = tuple(range(lead)) + tuple(lead + i for i, d in enumerate(shape)
                                       if d == 1 and gs[lead + i] != 1)
-    summed = O.reduce_sum(g, axis=axes) if axes else g
+    # no new axes: keepdims gives the shape at once (a reshape op fewer)
+    summed = O.reduce_sum(g, axis=axes, keepdims=not lead) if axes else g
     return summed if tuple(summed.shape) == shape else O.reshape(summed, shape=shape)
 
 
