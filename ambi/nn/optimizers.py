@@ -4,32 +4,65 @@ time like the weights themselves."""
 import numpy as np
 
 from .. import core, ops
+from ..constructors import constant
 from ..errors import ArgumentError
 from ..function import function
 from ..variables import Variable
 
 
 class Optimizer:
-    """Base: ``apply_gradients(zip(grads, variables))`` updates each variable in place."""
+    """Base: ``apply_gradients(zip(grads, variables))`` updates each variable in place.
+
+    A step's arithmetic is one ``am.function`` per set of variables (as PyTorch's fused
+    and foreach optimizers make one call of all parameters, and TensorFlow's
+    ResourceApplyAdam one kernel per variable): an eager step runs it as one call, a
+    traced step inlines its ops. It is traced on the first step and again when a
+    hyperparameter (an attribute named in ``HYPER``) changes, as an eager step would
+    read the new value; an ``am.Variable`` learning rate is read at run time instead.
+    """
 
     counts_steps = True  # keep ``iterations`` (a Variable); plain SGD has no use for it
+    HYPER = ("learning_rate",)
+    MAX_TRACES = 16  # traces kept (a rate changed every step would trace every step)
 
     def __init__(self, learning_rate):
         self.learning_rate = learning_rate
         self._slots = {}  # (slot name, variable) -> Variable (the key keeps the variable alive)
         self.iterations = None
         self._consts = {}
+        self._steps = {}  # (variables, hyperparameters) -> the traced step
 
     def apply_gradients(self, grads_and_vars):
         """Apply one step; pairs whose gradient is None are skipped. Returns None."""
         pairs = [(g, v) for g, v in grads_and_vars if g is not None]
+        if self.counts_steps and self.iterations is None:
+            self.iterations = Variable(0, name="iterations", trainable=False, dtype="int64")
+        if not pairs:
+            self._apply((), ())
+            return
+        grads = [g if isinstance(g, core.Tensor) else constant(g, v.dtype) for g, v in pairs]
+        self._traced_step(tuple(v for _, v in pairs))(*grads)
+
+    def _traced_step(self, variables):
+        key = (variables, tuple(getattr(self, name) for name in self.HYPER))
+        try:
+            fn = self._steps.get(key)
+        except TypeError:  # an unhashable hyperparameter (an array): plain ops
+            return lambda *grads: self._apply(grads, variables)
+        if fn is None:
+            if len(self._steps) >= self.MAX_TRACES:
+                self._steps.clear()
+
+            def apply_step(*grads):
+                self._apply(grads, variables)
+            fn = self._steps[key] = function(apply_step)
+        return fn
+
+    def _apply(self, grads, variables):
+        """The step itself, in ops: ``iterations`` + 1, then each variable's update."""
         self._per_step = {}  # values shared by every variable of this step (Adam's rate)
-        step = None
-        if self.counts_steps:
-            if self.iterations is None:
-                self.iterations = Variable(0, name="iterations", trainable=False, dtype="int64")
-            step = self.iterations + 1
-        for g, v in pairs:
+        step = self.iterations + 1 if self.counts_steps else None
+        for g, v in zip(grads, variables):
             self._update(g, v, step)
         if step is not None:
             self.iterations.assign(step)
@@ -58,13 +91,16 @@ class SGD(Optimizer):
     """
 
     counts_steps = False
+    HYPER = ("learning_rate", "momentum")
 
     def __init__(self, learning_rate=0.01, momentum=0.0):
         super().__init__(learning_rate)
         self.momentum = momentum
 
     def _update(self, g, v, step):
-        lr = self.const(self.learning_rate, v.dtype)
+        lr = self.learning_rate  # a Variable is read when the step runs
+        if not isinstance(lr, Variable):
+            lr = self.const(lr, v.dtype)
         if not self.momentum:
             v.assign_sub(lr * g)
             return
@@ -79,53 +115,28 @@ class Adam(Optimizer):
     >>> opt = am.optimizers.Adam(learning_rate=0.001)
     """
 
+    HYPER = ("learning_rate", "beta_1", "beta_2", "epsilon")
+
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
         super().__init__(learning_rate)
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
-        self._fns = {}  # (what, variable or dtype, hyperparameters) -> am.function
 
     def _rate(self, step, dtype):
         """lr_t = lr * sqrt(1 - b2**t) / (1 - b1**t), computed once per step and dtype."""
         if dtype not in self._per_step:
-            self._per_step[dtype] = self._traced(("rate", dtype), self._rate_fn)(step)
+            t = ops.cast(step, dtype)
+            self._per_step[dtype] = (self.learning_rate * ops.sqrt(1 - ops.pow(self.beta_2, t))
+                                     / (1 - ops.pow(self.beta_1, t)))
         return self._per_step[dtype]
 
-    def _rate_fn(self, dtype):
-        lr, b1, b2 = self.learning_rate, self.beta_1, self.beta_2
-
-        def adam_rate(step):
-            t = ops.cast(step, dtype)
-            return lr * ops.sqrt(1 - ops.pow(b2, t)) / (1 - ops.pow(b1, t))
-        return adam_rate
-
     def _update(self, g, v, step):
-        self._traced(("update", v), self._update_fn)(g, self._rate(step, v.dtype))
-
-    def _traced(self, key, make):
-        """The update of one variable (or the step's rate) as one am.function, as
-        TensorFlow's ResourceApplyAdam is one kernel: an eager step runs its ops as one
-        call; in a traced step its ops are inlined. Traced once per key and
-        hyperparameters (changing one traces anew, as reading it eagerly would see)."""
-        key += (self.learning_rate, self.beta_1, self.beta_2, self.epsilon)
-        try:
-            fn = self._fns.get(key)
-        except TypeError:  # an unhashable hyperparameter (an array): plain ops
-            return make(key[1])
-        if fn is None:
-            fn = self._fns[key] = function(make(key[1]))
-        return fn
-
-    def _update_fn(self, v):
-        b1, b2, eps = self.beta_1, self.beta_2, self.epsilon
+        b1, b2 = self.beta_1, self.beta_2
+        lr_t = self._rate(step, v.dtype)
         m, s = self.slot(v, "m"), self.slot(v, "v")
+        m.assign(b1 * m + (1 - b1) * g)
+        s.assign(b2 * s + (1 - b2) * (g * g))
+        v.assign_sub(lr_t * m / (ops.sqrt(s) + self.epsilon))
 
-        def adam_update(g, lr_t):
-            m.assign(b1 * m + (1 - b1) * g)
-            s.assign(b2 * s + (1 - b2) * (g * g))
-            delta = lr_t * m / (ops.sqrt(s) + eps)
-            v.assign_sub(delta)
-            return delta
-        return adam_update
 
 NAMES = {"sgd": SGD, "adam": Adam}
 

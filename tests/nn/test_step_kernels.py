@@ -115,6 +115,25 @@ def test_adam_eager_traced_and_op_by_op_agree_exactly():
     np.testing.assert_array_equal(results[0], results[2])
 
 
+def test_one_traced_step_for_all_variables_reads_a_variable_rate_at_run_time():
+    w, b = am.Variable([1.0, 2.0]), am.Variable(0.5)
+    rate = am.Variable(0.1)
+    opt = am.optimizers.Adam(rate)
+    opt.apply_gradients([(am.constant([1.0, -1.0]), w), (2.0, b), (None, w)])
+    np.testing.assert_allclose(w.numpy(), [0.9, 2.1], rtol=1e-5)  # Adam's first step: lr
+    np.testing.assert_allclose(b.numpy(), 0.4, rtol=1e-5)
+    rate.assign(0.0)
+    opt.apply_gradients([(am.constant([1.0, -1.0]), w), (2.0, b)])
+    np.testing.assert_allclose(w.numpy(), [0.9, 2.1], rtol=1e-5)
+    assert len(opt._steps) == 1 and int(opt.iterations.numpy()) == 2  # traced once
+    sgd = am.optimizers.SGD(rate)
+    sgd.apply_gradients([(am.constant([1.0, -1.0]), w)])
+    np.testing.assert_allclose(w.numpy(), [0.9, 2.1], rtol=1e-5)
+    rate.assign(0.5)
+    sgd.apply_gradients([(am.constant([1.0, -1.0]), w)])
+    np.testing.assert_allclose(w.numpy(), [0.4, 2.6], rtol=1e-5)
+
+
 def test_mean_of_one_weighted_value_counts_the_weight():
     m = am.metrics.Mean()
     m.update_state(am.constant(2.0), sample_weight=3.0)
