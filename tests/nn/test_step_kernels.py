@@ -139,3 +139,16 @@ def test_mean_of_one_weighted_value_counts_the_weight():
     m.update_state(am.constant(2.0), sample_weight=3.0)
     m.update_state(am.constant(4.0), sample_weight=1)
     assert float(m.result()) == pytest.approx((2 * 3 + 4) / 4)
+
+
+def test_sparse_crossentropy_picks_the_label_without_nan_from_other_classes():
+    logits = am.constant([[0.0, -np.inf, 0.0], [1.0, 2.0, 3.0]])
+    labels = np.array([0, 2])
+    for fn in (lambda y, z: am.losses.sparse_categorical_crossentropy(y, z, from_logits=True),
+               am.function(lambda y, z: am.losses.sparse_categorical_crossentropy(
+                   y, z, from_logits=True))):
+        per = fn(am.constant(labels), logits).numpy()
+        want = [np.log(2.0), -np.log(np.exp(3.0) / np.exp([1.0, 2.0, 3.0]).sum())]
+        np.testing.assert_allclose(per, want, rtol=1e-6)
+        float_labels = fn(am.constant(labels.astype(np.float32)), logits).numpy()
+        np.testing.assert_array_equal(float_labels, per)
