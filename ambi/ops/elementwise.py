@@ -214,7 +214,7 @@ def _is_plus_zero(z, other):
 def _and_mask(v, c, off):
     """v's bits where c is (1 - off): the mask is all ones there, zero elsewhere."""
     ints = _BITS[v.dtype]
-    mask = c.astype(ints)
+    mask = np.array(c, dtype=ints)  # an array even where c is a numpy bool scalar
     np.subtract(mask, 1, out=mask) if off else np.negative(mask, out=mask)
     out = np.bitwise_and(v.view(ints), mask)
     return out.view(v.dtype)

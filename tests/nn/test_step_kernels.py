@@ -21,7 +21,8 @@ def test_where_with_a_zero_branch_has_np_where_bits(dtype, zero_first):
     v = np.array(EDGES * 5, dtype).reshape(5, 7)
     mask = rng.random((5, 7)) > 0.5
     for zero in (np.asarray(dtype(0)), dtype(0), np.asarray(dtype(-0.0))):
-        for c in (mask, mask[:1], mask[:, :1]):  # the mask may broadcast
+        # the mask may broadcast, or be a scalar (a numpy bool from an eager comparison)
+        for c in (mask, mask[:1], mask[:, :1], np.bool_(True), np.asarray(False)):
             args = (c, zero, v) if zero_first else (c, v, zero)
             got, want = _where(*args), np.where(*args)
             assert got.dtype == want.dtype and got.shape == want.shape
