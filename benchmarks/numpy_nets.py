@@ -26,14 +26,20 @@ def im2col(x, kh, kw, padding):
 def conv_forward(x, f, padding="VALID"):
     kh, kw, c, o = f.shape
     cols, _, _ = im2col(x, kh, kw, padding)
-    return cols @ f.reshape(kh * kw * c, o)
+    return _matmul2d(cols, f.reshape(kh * kw * c, o))
+
+
+def _matmul2d(cols, f2):
+    """(N, OH, OW, K) @ (K, O) as one 2-D BLAS call (numpy's matmul would loop over N*OH
+    small products: 3x slower on the digits CNN's first layer)."""
+    return (cols.reshape(-1, cols.shape[-1]) @ f2).reshape(cols.shape[:-1] + f2.shape[1:])
 
 
 def conv_backward(x, f, g, padding="VALID"):
     """Forward, then the gradients of sum(y * g) with respect to x and f."""
     kh, kw, c, o = f.shape
     cols, xp_shape, (ph, pw) = im2col(x, kh, kw, padding)
-    _ = cols @ f.reshape(kh * kw * c, o)
+    _ = _matmul2d(cols, f.reshape(kh * kw * c, o))
     n, oh, ow, _ = g.shape
     g2 = g.reshape(-1, o)
     gf = (cols.reshape(-1, kh * kw * c).T @ g2).reshape(f.shape)
@@ -113,10 +119,10 @@ def cnn_step(params, opt, x, y):
     """One Adam step of the guide's CNN: conv-relu, conv-relu, global mean, dense."""
     f1, b1, f2, b2, w, b = params
     cols1, xp1, pads1 = im2col(x, 3, 3, "VALID")
-    h1 = cols1 @ f1.reshape(-1, f1.shape[3]) + b1
+    h1 = _matmul2d(cols1, f1.reshape(-1, f1.shape[3])) + b1
     a1 = np.maximum(h1, 0)
     cols2, xp2, pads2 = im2col(a1, 3, 3, "VALID")
-    h2 = cols2 @ f2.reshape(-1, f2.shape[3]) + b2
+    h2 = _matmul2d(cols2, f2.reshape(-1, f2.shape[3])) + b2
     a2 = np.maximum(h2, 0)
     pooled = a2.mean(axis=(1, 2))
     loss, dz = softmax_xent_grad(pooled @ w + b, y)

@@ -1,6 +1,8 @@
 """Losses, as Keras defines them. Functions (``mean_squared_error``) return one loss per
 sample; classes (``MeanSquaredError()``) average those over the batch. ``compile`` also
 takes the string names (``"mse"``, ``"sparse_categorical_crossentropy"`` ...)."""
+import numpy as np
+
 from .. import ops
 from ..constructors import convert_to_tensor
 from ..errors import ArgumentError
@@ -35,11 +37,17 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False):
     ambi.Tensor([0.6931472], shape=(1,), dtype=float32)
     """
     y_pred = convert_to_tensor(y_pred)
-    labels = ops.cast(convert_to_tensor(y_true), "int32")
+    labels = convert_to_tensor(y_true)
+    if not labels.dtype.is_int:  # float labels (1.0), as Keras takes them
+        labels = ops.cast(labels, "int32")
     if len(labels.shape) == len(y_pred.shape):  # Keras accepts labels of shape (N, 1)
         labels = ops.squeeze(labels, axis=-1)
-    onehot = ops.one_hot(labels, depth=y_pred.shape[-1], dtype=y_pred.dtype)
-    return ops.negative(ops.reduce_sum(onehot * _log_probs(y_pred, from_logits), axis=-1))
+    # the label's log-probability, picked with a bool mask: one_hot's cast and product are
+    # two ops more, and 0 * -inf would be nan where a class has probability 0
+    hot = ops.equal(ops.expand_dims(labels, -1),
+                    np.arange(y_pred.shape[-1], dtype=labels.dtype.np))
+    picked = ops.where(hot, _log_probs(y_pred, from_logits), 0.0)
+    return ops.negative(ops.reduce_sum(picked, axis=-1))
 
 
 def categorical_crossentropy(y_true, y_pred, from_logits=False):

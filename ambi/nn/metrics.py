@@ -29,7 +29,15 @@ class Metric(Layer):
         return self.result()
 
     def _add(self, values, sample_weight=None):
-        values = ops.cast(convert_to_tensor(values), self.total.dtype)
+        values = convert_to_tensor(values)
+        if values.dtype is not self.total.dtype:
+            values = ops.cast(values, self.total.dtype)
+        if isinstance(sample_weight, (int, float)) and not values.shape:
+            # one value, one weight (fit's loss tracker): the sums are the value and weight
+            w = np.asarray(sample_weight, self.total.dtype.np)
+            self.total.assign_add(values * w)
+            self.count.assign_add(w)
+            return
         if sample_weight is None:
             n = float(np.prod(values.shape, dtype=np.int64))
             self.total.assign_add(ops.reduce_sum(values))

@@ -4,31 +4,65 @@ time like the weights themselves."""
 import numpy as np
 
 from .. import core, ops
+from ..constructors import constant
 from ..errors import ArgumentError
+from ..function import function
 from ..variables import Variable
 
 
 class Optimizer:
-    """Base: ``apply_gradients(zip(grads, variables))`` updates each variable in place."""
+    """Base: ``apply_gradients(zip(grads, variables))`` updates each variable in place.
+
+    A step's arithmetic is one ``am.function`` per set of variables (as PyTorch's fused
+    and foreach optimizers make one call of all parameters, and TensorFlow's
+    ResourceApplyAdam one kernel per variable): an eager step runs it as one call, a
+    traced step inlines its ops. It is traced on the first step and again when a
+    hyperparameter (an attribute named in ``HYPER``) changes, as an eager step would
+    read the new value; an ``am.Variable`` learning rate is read at run time instead.
+    """
 
     counts_steps = True  # keep ``iterations`` (a Variable); plain SGD has no use for it
+    HYPER = ("learning_rate",)
+    MAX_TRACES = 16  # traces kept (a rate changed every step would trace every step)
 
     def __init__(self, learning_rate):
         self.learning_rate = learning_rate
         self._slots = {}  # (slot name, variable) -> Variable (the key keeps the variable alive)
         self.iterations = None
         self._consts = {}
+        self._steps = {}  # (variables, hyperparameters) -> the traced step
 
     def apply_gradients(self, grads_and_vars):
         """Apply one step; pairs whose gradient is None are skipped. Returns None."""
         pairs = [(g, v) for g, v in grads_and_vars if g is not None]
+        if self.counts_steps and self.iterations is None:
+            self.iterations = Variable(0, name="iterations", trainable=False, dtype="int64")
+        if not pairs:
+            self._apply((), ())
+            return
+        grads = [g if isinstance(g, core.Tensor) else constant(g, v.dtype) for g, v in pairs]
+        self._traced_step(tuple(v for _, v in pairs))(*grads)
+
+    def _traced_step(self, variables):
+        key = (variables, tuple(getattr(self, name) for name in self.HYPER))
+        try:
+            fn = self._steps.get(key)
+        except TypeError:  # an unhashable hyperparameter (an array): plain ops
+            return lambda *grads: self._apply(grads, variables)
+        if fn is None:
+            if len(self._steps) >= self.MAX_TRACES:
+                self._steps.clear()
+
+            def apply_step(*grads):
+                self._apply(grads, variables)
+            fn = self._steps[key] = function(apply_step)
+        return fn
+
+    def _apply(self, grads, variables):
+        """The step itself, in ops: ``iterations`` + 1, then each variable's update."""
         self._per_step = {}  # values shared by every variable of this step (Adam's rate)
-        step = None
-        if self.counts_steps:
-            if self.iterations is None:
-                self.iterations = Variable(0, name="iterations", trainable=False, dtype="int64")
-            step = self.iterations + 1
-        for g, v in pairs:
+        step = self.iterations + 1 if self.counts_steps else None
+        for g, v in zip(grads, variables):
             self._update(g, v, step)
         if step is not None:
             self.iterations.assign(step)
@@ -57,13 +91,16 @@ class SGD(Optimizer):
     """
 
     counts_steps = False
+    HYPER = ("learning_rate", "momentum")
 
     def __init__(self, learning_rate=0.01, momentum=0.0):
         super().__init__(learning_rate)
         self.momentum = momentum
 
     def _update(self, g, v, step):
-        lr = self.const(self.learning_rate, v.dtype)
+        lr = self.learning_rate  # a Variable is read when the step runs
+        if not isinstance(lr, Variable):
+            lr = self.const(lr, v.dtype)
         if not self.momentum:
             v.assign_sub(lr * g)
             return
@@ -77,6 +114,8 @@ class Adam(Optimizer):
 
     >>> opt = am.optimizers.Adam(learning_rate=0.001)
     """
+
+    HYPER = ("learning_rate", "beta_1", "beta_2", "epsilon")
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
         super().__init__(learning_rate)

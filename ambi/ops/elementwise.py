@@ -192,7 +192,36 @@ def _where_dtype(dtypes):
     return dtypes[1]
 
 
-where = defop("where", arity=3, kernel=np.where, shape=_broadcast("where"),
+_BITS = {np.dtype(np.float32): np.int32, np.dtype(np.float64): np.int64}
+
+
+def _where(c, x, y):
+    """np.where; a float branch that is a scalar +0.0 (the gradients of relu, maximum,
+    minimum and where) as a bitwise AND of the other branch with the mask, the same bits
+    at 2-3x np.where's speed."""
+    if np.ndim(y) == 0 and np.ndim(x) and _is_plus_zero(y, x):
+        return _and_mask(x, c, 0)
+    if np.ndim(x) == 0 and np.ndim(y) and _is_plus_zero(x, y):
+        return _and_mask(y, c, 1)
+    return np.where(c, x, y)
+
+
+def _is_plus_zero(z, other):
+    # z: a 0-d array (a graph's constant) or a numpy scalar (an eager literal)
+    return (isinstance(z, (np.ndarray, np.floating)) and type(other) is np.ndarray
+            and z.dtype == other.dtype and z.dtype in _BITS and z.view(_BITS[z.dtype]) == 0)
+
+
+def _and_mask(v, c, off):
+    """v's bits where c is (1 - off): the mask is all ones there, zero elsewhere."""
+    ints = _BITS[v.dtype]
+    mask = np.array(c, dtype=ints)  # an array even where c is a numpy bool scalar
+    np.subtract(mask, 1, out=mask) if off else np.negative(mask, out=mask)
+    out = np.bitwise_and(v.view(ints), mask)
+    return out.view(v.dtype)
+
+
+where = defop("where", arity=3, kernel=_where, shape=_broadcast("where"),
               cl="({0} ? {1} : {2})",
               dtype=lambda dtypes: _where_dtype(dtypes), same_dtype=(1, 2),
               elementwise=True, vjp=grads.where_vjp,

@@ -26,7 +26,8 @@ def unbroadcast(g, shape):
     lead = len(gs) - len(shape)
     axes = tuple(range(lead)) + tuple(lead + i for i, d in enumerate(shape)
                                       if d == 1 and gs[lead + i] != 1)
-    summed = O.reduce_sum(g, axis=axes) if axes else g
+    # no new axes: keepdims gives the shape at once (a reshape op fewer)
+    summed = O.reduce_sum(g, axis=axes, keepdims=not lead) if axes else g
     return summed if tuple(summed.shape) == shape else O.reshape(summed, shape=shape)
 
 
@@ -63,6 +64,8 @@ def zero_grads(g, *operands, out=None, **params):
 
 def swap_last(x):
     nd = len(x.shape)
+    if nd == 2:  # perm=None reverses the axes: no perm to check (an eager call's half)
+        return O.transpose(x)
     return O.transpose(x, perm=tuple(range(nd - 2)) + (nd - 1, nd - 2))
 
 
@@ -139,7 +142,9 @@ def _log_or_zero(x):
 
 
 def _select(mask, g):
-    return O.where(mask, g, 0), O.where(mask, 0, g)
+    # callables: relu (maximum(0, x)) needs only x's half, and eager mode computes only
+    # what the sweep asks for
+    return lambda: O.where(mask, g, 0), lambda: O.where(mask, 0, g)
 
 
 def maximum_vjp(g, x, y, out):

@@ -7,7 +7,6 @@ import numpy as np
 from .. import dtypes as dt
 from ..errors import ArgumentError, ShapeError
 from ..ir.opdef import P, defop
-from . import grads
 from .elementwise import (add, divide, equal, exp, log, logical_and, logical_not, logical_or,
                           maximum, subtract, where)
 from .grads import FULL
@@ -60,7 +59,24 @@ def _out_and_pad(size, k, s, padding, op):
     raise ArgumentError(f'{op}: padding must be "VALID" or "SAME", not {padding!r}')
 
 
+_GEOMETRY = {}  # (shape, ksize, strides, padding, op) -> geometry: every kernel call asks
+
+
 def _window_geometry(shape, ksize, strides, padding, op):
+    """((KH, KW), (SH, SW), (OH, OW), (pads H, pads W)) of a window op; remembered."""
+    key = (tuple(shape), ksize, strides, padding, op)
+    try:
+        hit = _GEOMETRY.get(key)
+    except TypeError:  # an unhashable argument (a list): work it out
+        return _geometry(shape, ksize, strides, padding, op)
+    if hit is None:
+        if len(_GEOMETRY) > 1024:
+            _GEOMETRY.clear()
+        hit = _GEOMETRY[key] = _geometry(shape, ksize, strides, padding, op)
+    return hit
+
+
+def _geometry(shape, ksize, strides, padding, op):
     if len(shape) != 4:
         raise ShapeError(f"{op}: input must be NHWC (rank 4), got shape {shape}")
     (kh, kw), (sh, sw) = _pair(ksize, "ksize", op), _pair(strides, "strides", op)
@@ -86,38 +102,73 @@ def _conv_shape(x, f, strides, padding):
 def _conv_kernel(x, f, strides, padding):
     if f.ndim != 4 or x.ndim == 4 and f.shape[2] != x.shape[3]:
         raise ValueError("filter channels")  # eager mode asks the shape rule to explain
-    (kh, kw), (sh, sw), (oh, ow), pads = _window_geometry(x.shape, f.shape[:2], strides,
-                                                          padding, "conv2d")
+    k, s, (oh, ow), pads = _window_geometry(x.shape, f.shape[:2], strides, padding, "conv2d")
     if any(pads[0] + pads[1]):
-        x = np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)))
-    n, c, o = x.shape[0], x.shape[3], f.shape[3]
-    f2 = f.reshape(kh * kw * c, o)
-    if oh * ow < kh * kw:  # few outputs, big window (a filter's gradient): one matmul each
-        out = np.empty((n, oh, ow, o), np.result_type(x, f))
-        for p in range(oh):
-            for q in range(ow):
-                patch = x[:, p * sh:p * sh + kh, q * sw:q * sw + kw, :]
-                out[:, p, q, :] = patch.reshape(n, kh * kw * c) @ f2
-        return out.astype(x.dtype, copy=False)
-    # im2col: copy each tap's strided view into a patch matrix, then one BLAS matmul
-    cols = np.empty((n, oh, ow, kh, kw, c), x.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            cols[:, :, :, i, j, :] = x[:, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw]
-    out = cols.reshape(n * oh * ow, kh * kw * c) @ f2
-    return out.reshape(n, oh, ow, o).astype(x.dtype, copy=False)
+        x = _zero_padded(x, pads)
+    if s == (1, 1) and x.strides[0] < x.strides[3] and x.shape[3] > 1:
+        # the batch axis is the contiguous one (a filter gradient passes its input
+        # transposed, batch as channels): swap the roles of batch and channels
+        out = _conv_swapped(x, f, oh, ow)
+    else:
+        n, c, o = x.shape[0], x.shape[3], f.shape[3]
+        out = (_im2col(x, k, s, (oh, ow)) @ f.reshape(k[0] * k[1] * c, o))
+        out = out.reshape(n, oh, ow, o)
+    return out.astype(x.dtype, copy=False)
+
+
+def _zero_padded(x, pads):
+    """x inside zeros, ``pads`` ((top, bottom), (left, right)): np.pad's Python costs
+    about 40 us a call."""
+    (t, b), (le, r) = pads
+    n, h, w, c = x.shape
+    out = np.zeros((n, h + t + b, w + le + r, c), x.dtype)
+    out[:, t:t + h, le:le + w] = x
+    return out
+
+
+def _im2col(x, k, s, out_hw):
+    """The patch matrix (N*OH*OW, KH*KW*C) of NHWC ``x``: one copy of a strided view
+    (rows of KW*C contiguous values when x is contiguous); with one or few channels, the
+    transpose of a tap-major copy, whose nine slices each copy whole rows."""
+    (kh, kw), (sh, sw), (oh, ow), (n, _, _, c) = k, s, out_hw, x.shape
+    if c < 4:
+        cols, xc = np.empty((kh, kw, c, n, oh, ow), x.dtype), x.transpose(3, 0, 1, 2)
+        for i in range(kh):
+            for j in range(kw):
+                cols[i, j] = xc[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw]
+        return cols.reshape(kh * kw * c, n * oh * ow).T
+    bn, bh, bw, bc = x.strides
+    shape, strides = (n, oh, ow, kh, kw, c), (bn, bh * sh, bw * sw, bh, bw, bc)
+    if x.flags.c_contiguous:  # the view straight on x's memory: as_strided costs 5-8 us
+        view = np.ndarray(shape, x.dtype, x, 0, strides)
+    else:
+        view = np.lib.stride_tricks.as_strided(x, shape, strides, writeable=False)
+    return view.reshape(n * oh * ow, kh * kw * c)
+
+
+def _conv_swapped(x, f, oh, ow):
+    """A stride-1 VALID convolution computed with batch and channels exchanged:
+    out[b,p,q,o] = sum_cij x[b,p+i,q+j,c] f[i,j,c,o] = sum_cij xs[c,i+p,j+q,b] fs[c,i,j,o]
+    with xs = x^T(3,1,2,0), fs = f^T(2,0,1,3): the patches of xs under an (OH, OW)
+    window, at (KH, KW) positions, times fs. The result is a transposed view."""
+    n, (kh, kw, c, o) = x.shape[0], f.shape
+    xs = x.transpose(3, 1, 2, 0)  # (C, H, W, B)
+    cols = _im2col(xs, (oh, ow), (1, 1), (kh, kw))  # (C*KH*KW, OH*OW*B)
+    out = cols.T @ f.transpose(2, 0, 1, 3).reshape(c * kh * kw, o)
+    return out.reshape(oh, ow, n, o).transpose(2, 0, 1, 3)
 
 
 # -- gradients (conv2d, max_pool2d) ------------------------------------------------------
 def _pad(x, pads, fill):
     for axis, (lo, hi) in zip((1, 2), pads):
-        shape = list(x.shape)
-        parts = []
-        for size in (lo, hi):
-            shape[axis] = size
-            parts.append(grads.fill(shape, fill, x.dtype) if size else None)
-        if lo or hi:
-            x = concat([t for t in (parts[0], x, parts[1]) if t is not None], axis=axis)
+        # the fills as arrays, which concat takes as literals (constants in a trace):
+        # eager fill ops cost about 20 us each
+        shape = tuple(x.shape)
+        fills = {size: np.full(shape[:axis] + (size,) + shape[axis + 1:], fill, x.dtype.np)
+                 for size in {lo, hi} - {0}}
+        if fills:
+            parts = (fills.get(lo), x, fills.get(hi))
+            x = concat([t for t in parts if t is not None], axis=axis)
     return x
 
 
