@@ -13,6 +13,7 @@ from . import dtypes as dt
 from .convert import to_numpy
 from .errors import AmbiError, DTypeError, RunError, TracingError, user_loc
 from .ir import opdef, values
+from .ir.opdef import plain_key
 from .ir.types import TensorType
 from .limits import allocation_error, cannot_allocate
 from .threadstate import PUSHED, ThreadStack
@@ -350,13 +351,24 @@ def _literal(op, x, dtype):
 
 
 def _eager_dtype(op, dts, vals, params):
-    """The output dtype by the op's rule; memoized per input dtypes for param-less ops."""
-    if params:
-        if op.types_rule is not None:
-            return op.infer([TensorType(np.shape(v), d) for v, d in zip(vals, dts)],
-                            params)[0].dtype
-        return op.dtype_rule(dts, **params)
-    d = op.dtype_memo[tuple(dts)] = op.dtype_rule(dts)  # eager_process read a miss
+    """The output dtype by the op's rule; memoized per input dtypes (and input shapes, for
+    a rule of whole types), and per params when they are plain values (``plain_key``)."""
+    if not params:
+        d = op.dtype_memo[tuple(dts)] = op.dtype_rule(dts)  # eager_process read a miss
+        return d
+    plain = plain_key(params)
+    shapes = tuple(np.shape(v) for v in vals) if op.types_rule is not None else None
+    key = None if plain is None else (tuple(dts), shapes, plain)
+    d = op.dtype_memo.get(key) if key is not None else None
+    if d is None:
+        if shapes is not None:
+            d = op.infer([TensorType(s, t) for s, t in zip(shapes, dts)], params)[0].dtype
+        else:
+            d = op.dtype_rule(dts, **params)
+        if key is not None:
+            if len(op.dtype_memo) >= 4096:  # many shapes: start again, stay small
+                op.dtype_memo.clear()
+            op.dtype_memo[key] = d
     return d
 
 

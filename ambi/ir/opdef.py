@@ -53,6 +53,7 @@ class OpDef:
     # -> output types (tracing)
     dtype_memo: dict = dataclasses.field(default_factory=dict)
     types_memo: dict = dataclasses.field(default_factory=dict)
+    params_memo: dict = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
         fill = object.__setattr__  # frozen: derived fields are set once, here
@@ -93,12 +94,21 @@ class OpDef:
 
     def fill_params(self, given):
         """Defaults filled in, unknown names rejected, values checked by kind and frozen
-        to hashable form."""
+        to hashable form. Remembered for plain values (ints, tuples of ints, strings,
+        bools, None): checking ``axis=(0, 1, 2)`` was half of an eager ``reduce_sum``."""
+        key = plain_key(given)
+        hit = self.params_memo.get(key) if key is not None else None
+        if hit is not None:
+            return dict(hit)  # a copy: a caller may keep or change its dict
         out = dict(self.params)  # declared order
         for k, v in given.items():
             if k not in out:
                 raise ArgumentError(f"{self.name}() got an unexpected argument {k!r}")
             out[k] = self.check_param(k, v)
+        if key is not None:
+            if len(self.params_memo) >= 1024:  # many distinct values: start again
+                self.params_memo.clear()
+            self.params_memo[key] = dict(out)
         return out
 
     def check_param(self, key, value):
@@ -154,6 +164,24 @@ def _split_params(name, params):
             raise ValueError(f"op {name!r}: param {k!r} needs a kind, e.g. P.axis(0)")
     return ({k: p.default for k, p in params.items()},
             {k: p.kind for k, p in params.items()})
+
+
+_PLAIN = (int, bool, str, type(None))
+
+
+def plain_key(given):
+    """A key for ``given`` params whose checks may be remembered, or None. Floats are not
+    plain (-0.0 == 0.0, nan != nan), nor are tensors, lists or arrays."""
+    key = []
+    for k, v in given.items():
+        t = type(v)
+        if t is tuple:
+            if not all(type(e) is int for e in v):
+                return None
+        elif t not in _PLAIN:
+            return None
+        key.append((k, t, v))
+    return tuple(key)
 
 
 def freeze(value):
