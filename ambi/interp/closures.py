@@ -13,12 +13,11 @@ the generated code inlines it; every other value lives in a slot of a list, clea
 after its last use.
 """
 import functools
+import types
 
 import numpy as np
 
-from ..errors import AmbiError
 from ..ir.ops_ir import CONST
-from .interpreter import KERNEL_ERRORS, node_error
 
 MAX_NESTING = 25  # closure calls nested in one statement
 
@@ -98,7 +97,7 @@ class _Builder:
         slots = [a if type(a) is int else a.slot for a in args]  # values stored earlier
         if inline >= 0:
             slots[inline] = p.fn
-        fn = _closure(kernel, slots, inline, self.graph, n)
+        fn = _closure(kernel, slots, inline, n)
         # a pure single-output node may wait for its use (the next node) to take it inline
         if op.nout == 1 and depth < MAX_NESTING and not op.subgraphs \
                 and not op.is_effect(params):
@@ -141,75 +140,40 @@ def _unpacking(fn, slots):
     return run
 
 
-def _closure(k, args, inline, graph, n):
+def _closure(k, args, inline, n):
     """One node's call: ``args`` are slots (ints), but for ``args[inline]`` (if any),
     the closure of the operand computed inline. The usual shapes of call have a closure
     each; others take the general one."""
     make = _SHAPES.get((len(args), inline))
-    return make(k, *args, graph, n) if make else _general(k, args, graph, n)
+    return make(k, *args, n) if make else _general(k, args, n)
 
 
-def _failed(exc, graph, n):
-    """A kernel's exception as ambi's error at the node's line (ambi's own go as they are)."""
-    if isinstance(exc, AmbiError):
-        raise exc
-    raise node_error(graph, n, exc) from exc
+# Each closure keeps its node as a default argument, so the frame of a failing kernel's
+# closure names the node (``failing_node``) at no cost to calls that do not fail.
+_SHAPES = {
+    (1, -1): lambda k, i, n: lambda env, n=n: k(env[i]),
+    (1, 0): lambda k, f, n: lambda env, n=n: k(f(env)),
+    (2, -1): lambda k, i, j, n: lambda env, n=n: k(env[i], env[j]),
+    (2, 0): lambda k, f, j, n: lambda env, n=n: k(f(env), env[j]),
+    (2, 1): lambda k, i, f, n: lambda env, n=n: k(env[i], f(env)),
+}
 
 
-def _s(k, i, graph, n):
-    def run(env):
-        try:
-            return k(env[i])
-        except KERNEL_ERRORS as e:
-            _failed(e, graph, n)
-    return run
-
-
-def _f(k, f, graph, n):
-    def run(env):
-        try:
-            return k(f(env))
-        except KERNEL_ERRORS as e:
-            _failed(e, graph, n)
-    return run
-
-
-def _ss(k, i, j, graph, n):
-    def run(env):
-        try:
-            return k(env[i], env[j])
-        except KERNEL_ERRORS as e:
-            _failed(e, graph, n)
-    return run
-
-
-def _fs(k, f, j, graph, n):
-    def run(env):
-        try:
-            return k(f(env), env[j])
-        except KERNEL_ERRORS as e:
-            _failed(e, graph, n)
-    return run
-
-
-def _sf(k, i, f, graph, n):
-    def run(env):
-        try:
-            return k(env[i], f(env))
-        except KERNEL_ERRORS as e:
-            _failed(e, graph, n)
-    return run
-
-
-def _general(k, args, graph, n):
+def _general(k, args, n):
     parts = [(a, None) if type(a) is int else (None, a) for a in args]
-
-    def run(env):
-        try:
-            return k(*[env[i] if f is None else f(env) for i, f in parts])
-        except KERNEL_ERRORS as e:
-            _failed(e, graph, n)
-    return run
+    return lambda env, n=n: k(*[env[i] if f is None else f(env) for i, f in parts])
 
 
-_SHAPES = {(1, -1): _s, (1, 0): _f, (2, -1): _ss, (2, 0): _fs, (2, 1): _sf}
+_CODES = frozenset(c for make in (*_SHAPES.values(), _general)
+                   for c in make.__code__.co_consts if isinstance(c, types.CodeType))
+
+
+def failing_node(tb):
+    """The node whose kernel raised, from traceback ``tb``: the innermost closure frame's,
+    or None when no closure was running."""
+    n = None
+    while tb is not None:
+        if tb.tb_frame.f_code in _CODES:
+            n = tb.tb_frame.f_locals["n"]
+        tb = tb.tb_next
+    return n

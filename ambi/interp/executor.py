@@ -91,10 +91,14 @@ class Compiled:
         return sub(*inputs)
 
     def _locate(self, exc):
-        tb = exc.__traceback__
-        while tb is not None and tb.tb_frame.f_code is not self._fn.__code__:
-            tb = tb.tb_next
-        n = self._node_at(tb) if tb else None
+        """The failing node's error: found by its closure's frame (first tier) or by the
+        line of the generated source (second)."""
+        n = closures.failing_node(exc.__traceback__)
+        if n is None and self._source is not None:
+            tb = exc.__traceback__
+            while tb is not None and tb.tb_frame.f_code is not self._fn.__code__:
+                tb = tb.tb_next
+            n = self._node_at(tb) if tb else None
         return node_error(self.graph, n, exc) if n is not None else exc
 
     def _node_at(self, tb):
