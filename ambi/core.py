@@ -351,24 +351,24 @@ def _literal(op, x, dtype):
 
 
 def _eager_dtype(op, dts, vals, params):
-    """The output dtype by the op's rule; memoized per input dtypes (and input shapes, for
-    a rule of whole types), and per params when they are plain values (``plain_key``)."""
+    """The output dtype by the op's rule; memoized per input dtypes, and per params when
+    they are plain values (``plain_key``: an ``axis`` or a ``perm``)."""
     if not params:
         d = op.dtype_memo[tuple(dts)] = op.dtype_rule(dts)  # eager_process read a miss
         return d
+    if op.types_rule is not None:  # a rule of whole types (random draws, print)
+        return op.infer([TensorType(np.shape(v), d) for v, d in zip(vals, dts)],
+                        params)[0].dtype
     plain = plain_key(params)
-    shapes = tuple(np.shape(v) for v in vals) if op.types_rule is not None else None
-    key = None if plain is None else (tuple(dts), shapes, plain)
-    d = op.dtype_memo.get(key) if key is not None else None
+    if plain is None:
+        return op.dtype_rule(dts, **params)
+    key = (tuple(dts), plain)
+    d = op.dtype_memo.get(key)
     if d is None:
-        if shapes is not None:
-            d = op.infer([TensorType(s, t) for s, t in zip(shapes, dts)], params)[0].dtype
-        else:
-            d = op.dtype_rule(dts, **params)
-        if key is not None:
-            if len(op.dtype_memo) >= 4096:  # many shapes: start again, stay small
-                op.dtype_memo.clear()
-            op.dtype_memo[key] = d
+        d = op.dtype_rule(dts, **params)
+        if len(op.dtype_memo) >= 4096:  # many param values: start again, stay small
+            op.dtype_memo.clear()
+        op.dtype_memo[key] = d
     return d
 
 

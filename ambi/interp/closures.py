@@ -19,7 +19,22 @@ import numpy as np
 
 from ..ir.ops_ir import CONST
 
-MAX_NESTING = 25  # closure calls nested in one statement
+MAX_NESTING = 25  # calls nested in one statement (closures) or expression (source)
+
+
+def takes_inline(pending, n, args, last):
+    """Whether node ``n`` takes the ``pending`` call inline: it reads its value once, and
+    last (``last``: ``Graph.last_uses``). Both tiers decide alike, so both run the calls
+    in the same order."""
+    return (pending is not None and args.count(pending) == 1
+            and (pending.node, 0) in last.get(n, ()))
+
+
+def may_wait(op, params, depth):
+    """Whether a node's call may wait for its use to take it inline: a pure call of one
+    output, not nested too deep already."""
+    return (op.nout == 1 and depth < MAX_NESTING and not op.subgraphs
+            and not op.is_effect(params))
 
 
 def bound_kernel(op, params, run_sub):
@@ -88,8 +103,8 @@ class _Builder:
             return (self._new_slot(read_only(params["value"])),)
         kernel = bound_kernel(op, params, self.run_sub)
         p, inline = self.pending, -1
-        if p is not None and args.count(p) == 1 and (p.node, 0) in self.last.get(n, ()):
-            self.pending, inline = None, args.index(p)  # n is its one use: p runs inside
+        if takes_inline(p, n, args, self.last):
+            self.pending, inline = None, args.index(p)  # p runs inside n's closure
             nodes, depth = (*p.nodes, n), p.depth + 1
         else:
             self.flush()
@@ -98,9 +113,7 @@ class _Builder:
         if inline >= 0:
             slots[inline] = p.fn
         fn = _closure(kernel, slots, inline, n)
-        # a pure single-output node may wait for its use (the next node) to take it inline
-        if op.nout == 1 and depth < MAX_NESTING and not op.subgraphs \
-                and not op.is_effect(params):
+        if may_wait(op, params, depth):
             self.pending = _Pending(n, fn, nodes, depth)
             return (self.pending,)
         return self._store(fn, nodes, len(node["types"]), op.nout == 1)

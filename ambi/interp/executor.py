@@ -12,7 +12,7 @@ from .. import config
 from ..errors import AmbiError
 from ..ir.ops_ir import CONST
 from . import blocks, closures
-from .closures import bound_kernel, read_only
+from .closures import bound_kernel, may_wait, read_only, takes_inline
 from .interpreter import KERNEL_ERRORS, node_error
 
 _counter = itertools.count()
@@ -114,7 +114,6 @@ class Compiled:
         return n
 
 
-MAX_NESTING = 25  # calls nested in one expression before a line is written
 
 
 class _Call:
@@ -164,9 +163,7 @@ class _Source:
             return (f"c{n}",)
         self.env[f"k{n}"] = bound_kernel(op, params, self.run_sub)
         call = self._call(n, args)
-        # a pure single-output call may wait for its use (the next node) to take it inline
-        if op.nout == 1 and call.depth < MAX_NESTING and not op.subgraphs \
-                and not op.is_effect(params):
+        if may_wait(op, params, call.depth):
             self.pending = call
             return (call,)
         outs = [f"v{n}_{i}" for i in range(len(node["types"]))]
@@ -177,7 +174,7 @@ class _Source:
         """n's call; the pending call goes inline when n is its one use, else first
         gets its own line."""
         p = self.pending
-        if p is not None and args.count(p) == 1 and (p.node, 0) in self.last.get(n, ()):
+        if takes_inline(p, n, args, self.last):
             self.pending = None
             return _Call(n, f"k{n}({_join(args)})", (*p.nodes, n), p.depth + 1)
         self.flush()  # names the pending call: the args below read its variable

@@ -27,7 +27,7 @@ class Graph:
         self.last_effect = None
         self._order = None
         self._operands = {}  # node -> its operands, cached like the order until a change
-        self._memo = None  # (order, outputs, last uses, walk steps) for that order and outputs
+        self._schedule = None  # (order, outputs, last uses, walk steps) for that order and outputs
         self._holders = None  # the nodes holding subgraphs, cached like the order
         self._names = {}
         # what runners derive from the graph (a device's executor or plan), kept here so
@@ -136,7 +136,7 @@ class Graph:
         """(last_uses(), the walk's steps: (node, operands, values it uses last) for each
         node but the inputs, in order), cached with the order and the outputs."""
         order, outputs = self.order(), tuple(self.outputs)
-        memo = self._memo
+        memo = self._schedule
         if memo is None or memo[0] is not order or memo[1] != outputs:
             operands = {n: tuple(self.operands(n)) for n in order}
             last = {v: n for n, vals in operands.items() for v in vals}
@@ -147,7 +147,7 @@ class Graph:
                 uses.setdefault(n, []).append(v)
             ins = set(self.inputs)
             steps = [(n, operands[n], uses.get(n, ())) for n in order if n not in ins]
-            memo = self._memo = (order, outputs, uses, steps)
+            memo = self._schedule = (order, outputs, uses, steps)
         return memo[2], memo[3]
 
     def walk(self, inputs, step, free=None):

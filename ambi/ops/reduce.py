@@ -28,12 +28,15 @@ def _np_axis(axis):
 
 
 def reduction(name, ufunc, accepts=dt.NUMERIC, nonempty=False, vjp=None, cl=None, doc="",
-              kernel=None):
-    def reduce(x, axis, keepdims):
+              fast=None):
+    """``fast(x, axis, keepdims)``: a quicker kernel for the cases it takes, None else."""
+    def kernel(x, axis, keepdims):
+        out = fast(x, axis, keepdims) if fast is not None else None
+        if out is not None:
+            return out
         # the ufunc's own reduce, accumulating in x's dtype (np.sum would widen int32), is
         # called from here, so its IEEE warnings meet ambi's filter; np.sum's would not
         return ufunc.reduce(x, axis=_np_axis(axis), keepdims=keepdims, dtype=x.dtype)
-    kernel = kernel or reduce
     return defop(name, kernel=kernel, params=_AXES, shape=_reduce_shape(name, nonempty),
                  accepts=accepts, vjp=vjp, cl=cl, doc=doc)
 
@@ -59,10 +62,11 @@ def _middle_block(x, axis):
 _FOLDED = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-def _sum_kernel(x, axis, keepdims):
+def _sum_by_einsum(x, axis, keepdims):
+    """The sum over a middle block of axes (``_middle_block``) by einsum, else None."""
     block = _middle_block(x, axis)
-    if block is None:  # the ufunc's reduce, as reduction()'s kernel
-        return np.add.reduce(x, axis=_np_axis(axis), keepdims=keepdims, dtype=x.dtype)
+    if block is None:
+        return None
     outer, r, inner, lo, hi = block
     out = np.einsum("nrc->nc", x.reshape(outer, r, inner))
     kept = (1,) * (hi - lo) if keepdims else ()
@@ -71,7 +75,7 @@ def _sum_kernel(x, axis, keepdims):
 
 reduce_sum = reduction("reduce_sum", np.add,
                        cl={"kernel": "reduce", "init": "0", "combine": "({0} + {1})"},
-                       vjp=grads.reduce_sum_vjp, kernel=_sum_kernel,
+                       vjp=grads.reduce_sum_vjp, fast=_sum_by_einsum,
                        doc="Sum over axes. ``am.reduce_sum([[1, 2], [3, 4]], axis=0)`` -> [4 6]")
 reduce_prod = reduction("reduce_prod", np.multiply, vjp=grads.reduce_prod_vjp,
                         cl={"kernel": "reduce", "init": "1", "combine": "({0} * {1})"},
