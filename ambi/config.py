@@ -7,6 +7,8 @@ AMBI_CL_KERNELS=cpu|gpu shapes OpenCL kernels for that kind of device, whatever 
 device's own type.
 AMBI_COMPILE_AFTER=N: a cpu graph runs as closures for N calls, then as generated Python
 source (0: source at once).
+AMBI_CPU_THREADS=N: threads that share a fused elementwise group's blocks on the cpu device
+(default: the cores this process may use; 1: the calling thread alone).
 """
 import os
 import warnings
@@ -32,6 +34,10 @@ UNROLL_MAX = 64              # the language unrolls Python-known loops up to thi
 CPU_BLOCK_BYTES = 1 << 16
 CPU_FUSE_MIN_ELEMENTS = 1 << 17
 CPU_FUSE_MIN_OPS = 6
+# ... and the blocks are shared by CPU_THREADS threads, the caller's and pool threads
+# (interp/workers.py): each block meets the same kernels, so the bits do not change.
+CPU_THREADS = int(os.environ.get("AMBI_CPU_THREADS", "0") or 0) or (
+    len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 _eager_functions = False
 

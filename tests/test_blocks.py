@@ -2,6 +2,10 @@
 same bits as eager and as the reference interpreter."""
 import contextlib
 import io
+import os
+import threading
+import time
+import warnings
 
 import numpy as np
 import pytest
@@ -9,7 +13,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 import ambi as am
 from ambi import config
-from ambi.interp import Compiled, interpret
+from ambi.interp import Compiled, interpret, workers
 from ambi.testing import strategies as ams
 
 slow = settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -127,3 +131,69 @@ def test_tiny_blocks_do_run_block_by_block(monkeypatch):
         got = am.function(lambda a: am.sin(a) * a + 1.0)(x)
     assert calls == [(7,)]
     assert np.array_equal(got.numpy(), (am.sin(x) * x + 1.0).numpy())
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_blocks_shared_by_threads_give_the_same_bits(threads, monkeypatch):
+    monkeypatch.setattr(config, "CPU_THREADS", threads)
+    rng = np.random.default_rng(2)
+    x, y = (am.constant(rng.random(4 * BIG, dtype=np.float32)) for _ in range(2))
+    got = am.function(lambda a, b: chain(a, b, am))(x, y).numpy()
+    assert np.array_equal(got, chain(x.numpy(), y.numpy(), np))
+
+
+def _slow_items(record):
+    def do(i):
+        time.sleep(0.001)  # long enough that a helper takes some items
+        record.append((i, threading.current_thread().name, np.geterr()["divide"]))
+    return do
+
+
+def test_workers_share_every_item_once_in_the_callers_numpy_error_state(monkeypatch):
+    monkeypatch.setattr(config, "CPU_THREADS", 2)
+    record = []
+    with np.errstate(divide="raise"):
+        workers.for_each(_slow_items(record), range(40), helpers=1)
+    assert sorted(i for i, _, _ in record) == list(range(40))
+    assert {name.startswith("ambi-cpu") for _, name, _ in record} == {True, False}
+    assert {state for _, _, state in record} == {"raise"}
+
+
+def test_the_first_error_stops_the_workers_and_is_raised(monkeypatch):
+    monkeypatch.setattr(config, "CPU_THREADS", 2)
+    done = []
+
+    def do(i):
+        time.sleep(0.001)
+        if i == 5:
+            raise ValueError("item 5")
+        done.append(i)
+    with pytest.raises(ValueError, match="item 5"):
+        workers.for_each(do, range(1000), helpers=1)
+    assert len(done) < 100
+    workers.for_each(done.append, range(3), helpers=1)  # the pool still works
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork: POSIX only")
+def test_a_forked_child_makes_its_own_workers(monkeypatch):
+    monkeypatch.setattr(config, "CPU_THREADS", 2)
+    workers.for_each(_slow_items([]), range(8), helpers=1)  # the parent's pool exists
+    with warnings.catch_warnings():  # Python 3.12+ warns of forking with threads
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # the child: its pool's threads did not come with it
+        record, ok = [], False
+        try:
+            workers.for_each(_slow_items(record), range(40), helpers=1)
+            ok = any(name.startswith("ambi-cpu") for _, name, _ in record)
+        finally:
+            os._exit(0 if ok else 1)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            assert os.waitstatus_to_exitcode(status) == 0
+            return
+        time.sleep(0.01)
+    os.kill(pid, 9)
+    pytest.fail("the forked child hung")

@@ -7,6 +7,7 @@ values are deleted after their last use. Field notes measured generated code wit
 If a kernel raises, the failing line maps back to its node for the error message.
 """
 import itertools
+import threading
 
 from .. import config
 from ..errors import AmbiError
@@ -16,6 +17,7 @@ from .closures import bound_kernel, may_wait, read_only, takes_inline
 from .interpreter import KERNEL_ERRORS, node_error
 
 _counter = itertools.count()
+_compiling = threading.Lock()
 
 
 class Compiled:
@@ -72,12 +74,13 @@ class Compiled:
 
     def compile(self):
         """Switch to the generated source now (the second tier), if not done yet."""
-        if self._source is not None:
-            return
-        source, env, self._line_nodes = _generate(self.graph, self._run_sub)
-        filename = f"<ambi graph {self.graph.name} #{next(_counter)}>"
-        exec(compile(source, filename, "exec"), env)
-        self._fn, self._source = env["run"], source
+        with _compiling:  # a graph's blocks may reach their 101st call in two threads
+            if self._source is not None:
+                return
+            source, env, self._line_nodes = _generate(self.graph, self._run_sub)
+            filename = f"<ambi graph {self.graph.name} #{next(_counter)}>"
+            exec(compile(source, filename, "exec"), env)
+            self._fn, self._source = env["run"], source
         if config.DEBUG >= 4:
             print(source)
 
