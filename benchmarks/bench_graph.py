@@ -7,7 +7,7 @@
 - *break-even*: ``am.bench.break_even`` of a fresh 100-op function (25 rounds of
   ``sin(tanh((x + y) * y))`` on 3 floats); the goal is call 12 or sooner.
 
-    python -m benchmarks.bench_trace [--quick]
+    python -m benchmarks.bench_graph [--quick]
 """
 import argparse
 import statistics
@@ -41,12 +41,15 @@ def _args():
 
 def trace_seconds(ops, collector_paused=True):
     """CPU seconds of this process to trace, optimize (-O2) and compile an ``ops``-op
-    function (CPU time, so other processes on the shared cores count less)."""
+    function (CPU time, so other processes on the shared cores count less). The function
+    is kept until the clock stops: freeing it is not part of its first call."""
     x, y = _args()
     trace = ConcreteFunction.trace if collector_paused else ConcreteFunction._trace
     t0 = time.process_time()
-    trace(lambda a, b: chain(a, b, ops), (x, y), {}, 2, "chain", None)
-    return time.process_time() - t0
+    kept = trace(lambda a, b: chain(a, b, ops), (x, y), {}, 2, "chain", None)
+    seconds = time.process_time() - t0
+    del kept
+    return seconds
 
 
 def per_op(sizes, repeat, paused):

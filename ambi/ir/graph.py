@@ -3,17 +3,26 @@
 A node is an int id (creation order) with attributes ``op`` (OpDef), ``params``,
 ``types`` (tuple of output TensorTypes), ``locs`` (tuple of SourceLocs) and ``name``.
 An operand is an edge keyed by its position, carrying ``out`` (which output of the
-producer). Effects are chained in program order by extra edges keyed ``"seq"``.
-Graph inputs are ``arg`` nodes; outputs are a list of (node, out) pairs.
+producer); edges of one ``out`` share one read-only data mapping (a graph holds two
+edges per op: one dict each was a quarter of its memory). Effects are chained in
+program order by extra edges keyed ``"seq"``. Graph inputs are ``arg`` nodes; outputs
+are a list of (node, out) pairs.
 """
 import heapq
 import itertools
+import types
 
 from .lazy import nx
 from . import printer, serialize
 
 SEQ = "seq"
 _ids = itertools.count()
+_OUTS = [types.MappingProxyType({"out": i}) for i in range(16)]
+
+
+def _out_data(out):
+    """The shared, read-only edge data of operands that read output ``out``."""
+    return _OUTS[out] if out < len(_OUTS) else types.MappingProxyType({"out": out})
 
 
 class Graph:
@@ -44,13 +53,9 @@ class Graph:
         # (a node's in-edge and out-edge key dicts are one object): 2.5x faster per op
         g._node[n] = {"op": op, "params": params, "types": tuple(types),
                       "locs": tuple(locs), "name": self._fresh_name(name or op.name)}
-        g._succ[n], ins = {}, {}
-        g._pred[n] = ins
+        g._succ[n], g._pred[n] = {}, {}
         for pos, (src, out) in enumerate(operands):
-            keyed = ins.get(src)
-            if keyed is None:
-                keyed = ins[src] = g._succ[src][n] = {}
-            keyed[pos] = {"out": out}
+            self._link(src, n, pos, out)
         nx._clear_cache(g)
         self._operands[n] = tuple(operands)
         if op.is_effect(params):
@@ -63,6 +68,16 @@ class Graph:
         if op.subgraphs:
             self._holders = None
         return n
+
+    def _link(self, src, dst, pos, out):
+        """Operand ``pos`` of ``dst`` reads output ``out`` of ``src``: the edge written
+        into networkx's dicts as ``MultiDiGraph.add_edge`` writes it (a node's in-edge
+        and out-edge key dicts are one object), with the shared edge data."""
+        g = self.nx
+        keyed = g._pred[dst].get(src)
+        if keyed is None:
+            keyed = g._pred[dst][src] = g._succ[src][dst] = {}
+        keyed[pos] = _out_data(out)
 
     def _fresh_name(self, base):
         k = self._names.get(base, 0)
@@ -204,7 +219,7 @@ class Graph:
         for _, v, k, d in list(self.nx.out_edges(o, keys=True, data=True)):
             if k != SEQ and d["out"] == oi:
                 self.nx.remove_edge(o, v, key=k)
-                self.nx.add_edge(m, v, key=k, out=mi)
+                self._link(m, v, k, mi)
         self.outputs = [new if v == old else v for v in self.outputs]
         self._changed()
 

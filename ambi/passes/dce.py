@@ -4,6 +4,7 @@ A node whose op may not terminate (``op.terminates`` is False: ``while``) is kep
 effect: a loop that never ends must hang the graph as it hangs the eager program, so the
 output matches line for line in every mode (SPEC section 8). docs/passes.md says more.
 """
+from ..ir.ops_ir import ARG
 
 
 def dce(graph):
@@ -15,6 +16,8 @@ def dce(graph):
     >>> am.passes.run(graph, ["dce"])[0]["changed"]   # or dce(graph) -> bool, one graph
     True
     """
+    if _all_sinks_are_roots(graph):  # the usual case: nothing to remove
+        return False
     live = _reaching(graph, _roots(graph))
     dead = [n for n in graph.nx if n not in live]
     for n in dead:
@@ -25,7 +28,24 @@ def dce(graph):
 def _roots(graph):
     return ({n for n, _ in graph.outputs} | set(graph.inputs)
             | {n for n, attrs in graph.nx._node.items()  # networkx's dict: no view
-               if not attrs["op"].terminates or attrs["op"].is_effect(attrs["params"])})
+               if _kept(attrs)})
+
+
+def _kept(attrs):
+    """Whether a node stays whoever uses it: an effect, or a loop that may not end."""
+    return not attrs["op"].terminates or attrs["op"].is_effect(attrs["params"])
+
+
+def _all_sinks_are_roots(graph):
+    """Whether no node can be dead. In a DAG every node reaches a node that nothing uses
+    (a sink); when every sink is a root, everything is live. One look per node, at its
+    out-edges, instead of a walk."""
+    outputs = {n for n, _ in graph.outputs}
+    for n, users in graph.nx._succ.items():  # networkx's own dict
+        if not users and n not in outputs and graph[n]["op"] is not ARG \
+                and not _kept(graph[n]):
+            return False
+    return True
 
 
 def _reaching(graph, roots):
