@@ -42,6 +42,18 @@ def test_x_times_x_keeps_both_edges():
     assert g.users(x) == [m]
 
 
+def test_operand_edges_share_read_only_data():
+    """Edges reading one output share their data: a change through networkx would alter
+    every such edge, so it fails loudly instead; replace_uses is the way to rewire."""
+    g, x, e, m = hand_built()
+    datas = [d for _, _, k, d in g.nx.edges(keys=True, data=True) if k != SEQ]
+    assert [d["out"] for d in datas] == [0, 0, 0] and len({id(d) for d in datas}) == 1
+    with pytest.raises(TypeError):
+        datas[0]["out"] = 1
+    g.replace_uses((e, 0), (x, 0))
+    assert g.operands(m) == [(x, 0), (x, 0)] and g.users(e) == []
+
+
 def test_operand_order_is_kept_for_non_commutative_ops():
     g = traced(lambda a, b: a - b, am.constant(1.0), am.constant(2.0))
     (s,) = by_op(g, "subtract")
