@@ -117,8 +117,8 @@ def main(argv=None):
     numpy_s, graph_s, same = chain_10m(10**6 if args.quick else 10**7)
     print(f"10-op chain, {'1M' if args.quick else '10M'} float32, -O2 graph: "
           f"{numpy_s / graph_s:.2f}x numpy ({graph_s * 1e3:.1f} ms vs {numpy_s * 1e3:.1f} ms); "
-          f"bit-identical to eager: {same} (goal >= 1.6x)")
-    sizes, repeat = (SIZES[:3], 1) if args.quick else (SIZES, 5)
+          f"bit-identical to eager: {same}; {am.config.CPU_THREADS} threads (goal >= 1.6x)")
+    sizes, repeat = (SIZES[:3], 1) if args.quick else (SIZES, 9)
     for paused, label in ((True, "collector paused (ambi)"), (False, "collector running")):
         t = per_op(sizes, repeat, paused)
         growth = t[sizes[-1]] / t[sizes[0]]

@@ -32,7 +32,7 @@ def test_quick_writes_json_with_every_workload(tmp_path):
     assert code == 0, err
     report = json.loads(out.read_text())
     assert report["schema"] == "ambi-bench/1" and report["budget"] == "tiny"
-    assert {"cpu", "cores", "python"} <= set(report["machine"])
+    assert {"cpu", "cores", "python", "cpu_threads"} <= set(report["machine"])
     assert report["devices"][0]["name"] == "cpu"
     assert report["versions"]["numpy"]
     workloads = {r["workload"].split(",")[0].split(" ")[0] for r in report["rows"]}

@@ -6,6 +6,7 @@ import sys
 
 from tqdm import tqdm
 
+from .. import config
 from ..devices import get_device
 from .measure import BreakEven, break_even, format_seconds
 from .workloads import WORKLOADS
@@ -71,7 +72,8 @@ def report(rows, device_names, budget_name):
 def machine():
     return {"cpu": cpu_name(), "cores": os.cpu_count(), "platform": platform.platform(),
             "python": platform.python_version(),
-            "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS")}
+            "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS"),
+            "cpu_threads": config.CPU_THREADS}  # threads sharing a fused group's blocks
 
 
 def cpu_name():
