@@ -38,6 +38,7 @@ class Graph:
         self._operands = {}  # node -> its operands, cached like the order until a change
         self._schedule = None  # (order, outputs, last uses, walk steps) for that order and outputs
         self._holders = None  # the nodes holding subgraphs, cached like the order
+        self._largest = 0  # most elements of any value added (see largest())
         self._names = {}
         # what runners derive from the graph (a device's executor or plan), kept here so
         # it dies with the graph: a cache keyed weakly by the graph could not let go of a
@@ -58,6 +59,10 @@ class Graph:
             self._link(src, n, pos, out)
         nx._clear_cache(g)
         self._operands[n] = tuple(operands)
+        if self._largest is not None:
+            for t in types:
+                if t.size > self._largest:
+                    self._largest = t.size
         if op.is_effect(params):
             if self.last_effect is not None:
                 self.nx.add_edge(self.last_effect, n, key=SEQ)
@@ -208,6 +213,15 @@ class Graph:
                              if attrs["op"].subgraphs]
         return self._holders
 
+    def largest(self):
+        """The most elements of any value in the graph, or more where nodes went away:
+        an upper bound, kept as nodes are added, that lets a rewrite for big tensors
+        (``fuse_large``) say no without a sweep. Direct edits (``touch``) recount it."""
+        if self._largest is None:
+            self._largest = max((t.size for attrs in self.nx._node.values()
+                                 for t in attrs["types"]), default=0)
+        return self._largest
+
     def subgraphs(self, n):
         node = self[n]
         return node["op"].subgraph_values(node["params"])
@@ -259,6 +273,7 @@ class Graph:
     def touch(self):
         """Say the networkx graph was edited directly: cached order and operands go."""
         self._changed()
+        self._largest = None
 
     def _changed(self):
         self._order = self._holders = None

@@ -7,19 +7,21 @@ from ..errors import ArgumentError, ShapeError
 class TensorType:
     """The static type of a tensor: a tuple of ints and a DType."""
 
-    __slots__ = ("shape", "dtype", "_hash")
+    __slots__ = ("shape", "dtype", "_hash", "_size")
 
     def __init__(self, shape, dtype):
         self.shape, self.dtype = tuple(shape), dtype
-        self._hash = None
+        self._hash = self._size = None
 
     @property
     def ndim(self):
         return len(self.shape)
 
     @property
-    def size(self):
-        return math.prod(self.shape)
+    def size(self):  # kept, as the hash: every node added asks it (Graph.largest)
+        if self._size is None:
+            self._size = math.prod(self.shape)
+        return self._size
 
     def __eq__(self, other):
         return (isinstance(other, TensorType) and self.shape == other.shape

@@ -2,9 +2,11 @@
 
 Nodes are visited in topological order and looked up in a dict keyed by the op, a
 hashable form of the params and the operand values (sorted first for commutative
-ops), so the pass is linear. A node whose key was seen is replaced by the first one,
-which takes on its source locations. Effects (prints, variable reads and writes,
-random draws without a seed) and graph inputs are never merged.
+ops), so the pass is linear. A node that alone reads its first operand's producer has
+no twin and is keyed only if a merge later gives that producer more users. A node
+whose key was seen is replaced by the first one, which takes on its source locations.
+Effects (prints, variable reads and writes, random draws without a seed) and graph
+inputs are never merged.
 """
 import struct
 
@@ -19,17 +21,32 @@ def cse(graph):
 
     >>> am.passes.run(graph, ["cse", "dce"])    # x*y + y*x  ->  m = x*y; m + m
     """
-    seen, changed = {}, False
+    seen, alone, changed = {}, set(), False
+    succ = graph.nx._succ  # networkx's own dict: a node's users, one entry each
     for n in list(graph.order()):
         node = graph[n]
         if node["op"] is ARG or node["op"].is_effect(node["params"]):
             continue
-        key = _node_key(graph, n)
-        first = seen.setdefault(key, n)
+        operands = graph.operands(n)
+        if operands and len(succ[operands[0][0]]) == 1:
+            alone.add(n)  # no other node reads its first operand: it has no twin (yet)
+            continue
+        first = seen.setdefault(_node_key(graph, n), n)
         if first != n:
+            _key_alone_users(graph, first, alone, seen)
             _merge(graph, first, n)
             changed = True
     return changed
+
+
+def _key_alone_users(graph, keep, alone, seen):
+    """Before n's users move to ``keep``: key the users of ``keep`` that had it to
+    themselves, since n's users may be their twins. In a long graph most nodes are the
+    one user of their first operand; keying only the others keeps the dict small."""
+    for w in graph.users(keep):
+        if w in alone:
+            alone.discard(w)
+            seen.setdefault(_node_key(graph, w), w)
 
 
 def _node_key(graph, n):

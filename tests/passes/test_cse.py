@@ -21,6 +21,20 @@ def test_a_repeated_expression_is_computed_once():
     assert canon(g) == canon(expected)
 
 
+def _chain(x, y, k):
+    for _ in range(k):
+        x = am.sin(am.tanh(x * y)) + y
+    return x
+
+
+def test_twin_chains_merge_in_one_run():
+    """Each node of a chain alone reads its operand until the twin below it merges; one
+    run of cse still merges the second chain, level by level, into the first."""
+    g = cse_dce(lambda x, y: (_chain(x, y, 6), _chain(x, y, 6) * 2.0), X, X)
+    expected = trace(lambda x, y: (lambda a: (a, a * 2.0))(_chain(x, y, 6)), X, X)
+    assert canon(g) == canon(expected)
+
+
 def test_commutative_operands_are_put_in_order_first():
     g = cse_dce(lambda x, y: (x * y, y * x, x - y, y - x), X, X)
     assert compute_nodes(g) == ["multiply", "subtract", "subtract"]
