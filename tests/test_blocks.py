@@ -197,3 +197,14 @@ def test_a_forked_child_makes_its_own_workers(monkeypatch):
         time.sleep(0.01)
     os.kill(pid, 9)
     pytest.fail("the forked child hung")
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_kernel_error_in_a_block_names_the_users_line(threads, monkeypatch):
+    monkeypatch.setattr(config, "CPU_THREADS", threads)
+    x = am.constant(np.zeros(4 * BIG, np.float32))
+    f = am.function(lambda a: am.tanh(am.log(a) * 2.0 + 1.0) * am.sin(a) - am.exp(a))
+    with np.errstate(divide="raise"), pytest.raises(am.errors.RunError) as e:
+        f(x)
+    assert "log: divide by zero" in str(e.value) and "test_blocks.py" in str(e.value)
+    assert np.isfinite(f(x + 1.0).numpy()).all()  # the pool still works
