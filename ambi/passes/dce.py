@@ -4,7 +4,6 @@ A node whose op may not terminate (``op.terminates`` is False: ``while``) is kep
 effect: a loop that never ends must hang the graph as it hangs the eager program, so the
 output matches line for line in every mode (SPEC section 8). docs/passes.md says more.
 """
-from ..ir.ops_ir import ARG
 
 
 def dce(graph):
@@ -16,19 +15,15 @@ def dce(graph):
     >>> am.passes.run(graph, ["dce"])[0]["changed"]   # or dce(graph) -> bool, one graph
     True
     """
-    if _all_sinks_are_roots(graph):  # the usual case: nothing to remove
+    ends = {n for n, _ in graph.outputs} | set(graph.inputs)
+    if _all_sinks_kept(graph, ends):  # the usual case: nothing to remove
         return False
-    live = _reaching(graph, _roots(graph))
+    roots = ends | {n for n, attrs in graph.nx._node.items() if _kept(attrs)}
+    live = _reaching(graph, roots)  # networkx's dicts above and below: no views
     dead = [n for n in graph.nx if n not in live]
     for n in dead:
         graph.remove_node(n)
     return bool(dead)
-
-
-def _roots(graph):
-    return ({n for n, _ in graph.outputs} | set(graph.inputs)
-            | {n for n, attrs in graph.nx._node.items()  # networkx's dict: no view
-               if _kept(attrs)})
 
 
 def _kept(attrs):
@@ -36,14 +31,12 @@ def _kept(attrs):
     return not attrs["op"].terminates or attrs["op"].is_effect(attrs["params"])
 
 
-def _all_sinks_are_roots(graph):
+def _all_sinks_kept(graph, ends):
     """Whether no node can be dead. In a DAG every node reaches a node that nothing uses
-    (a sink); when every sink is a root, everything is live. One look per node, at its
-    out-edges, instead of a walk."""
-    outputs = {n for n, _ in graph.outputs}
-    for n, users in graph.nx._succ.items():  # networkx's own dict
-        if not users and n not in outputs and graph[n]["op"] is not ARG \
-                and not _kept(graph[n]):
+    (a sink); when every sink is an end (output, input) or kept, everything is live. One
+    look per node, at its out-edges, instead of a walk."""
+    for n, users in graph.nx._succ.items():
+        if not users and n not in ends and not _kept(graph[n]):
             return False
     return True
 
