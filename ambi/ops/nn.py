@@ -245,8 +245,6 @@ def _max_pool2d_vjp(g, x, out, ksize, strides, padding):
     return (_crop(gxp, x.shape, pads),)
 
 
-
-
 conv2d = defop("conv2d", arity=2, params={"strides": P.window(1), "padding": P.padding("VALID")},
                cl={"kernel": "conv2d"},
                kernel=_conv_kernel, shape=_conv_shape, accepts=dt.FLOATS,
