@@ -44,8 +44,10 @@ def statement(draw, kind, depth, in_loop, counters):
         return [f"for k in range({bound}):"] + _indent(body)
     c = f"c{len(counters)}"
     counters.append(c)
-    # a counter bounds every while loop; it steps first, so `continue` cannot skip it
-    return [f"{c} = am.constant(0)", f"while {c} < n + 2 and {cond}:",
+    # a counter bounds every while loop; it steps first, so `continue` cannot skip it.
+    # The condition is parenthesized: `c < n + 2 and a < 1.0 or b > 2.0` would loop
+    # forever once b > 2 (it did, now and then, in the README's pytest)
+    return [f"{c} = am.constant(0)", f"while {c} < n + 2 and ({cond}):",
             f"    {c} += 1"] + _indent(body)
 
 
