@@ -16,6 +16,7 @@ from .ir import opdef, values
 from .ir.opdef import plain_key
 from .ir.types import TensorType
 from .limits import allocation_error, cannot_allocate
+from .memo import remember
 from .threadstate import PUSHED, ThreadStack
 
 
@@ -344,9 +345,7 @@ def _literal(op, x, dtype):
     except DTypeError as e:
         raise _naming(op, e) from None
     if key:
-        if len(_LITERALS) >= 512:
-            _LITERALS.clear()
-        _LITERALS[key] = hit
+        remember(_LITERALS, key, hit, 512)
     return hit
 
 
@@ -364,11 +363,8 @@ def _eager_dtype(op, dts, vals, params):
         return op.dtype_rule(dts, **params)
     key = (tuple(dts), plain)
     d = op.dtype_memo.get(key)
-    if d is None:
-        d = op.dtype_rule(dts, **params)
-        if len(op.dtype_memo) >= 4096:  # many param values: start again, stay small
-            op.dtype_memo.clear()
-        op.dtype_memo[key] = d
+    if d is None:  # many param values: the memo starts again, stays small
+        d = remember(op.dtype_memo, key, op.dtype_rule(dts, **params), 4096)
     return d
 
 

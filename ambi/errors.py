@@ -8,6 +8,7 @@ import linecache
 import os
 import sys
 
+from .memo import remember
 from .threadstate import ThreadStack
 
 _PKG_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -73,9 +74,7 @@ def user_loc(depth=2):
     key = (f.f_code, f.f_lasti)  # one call site: a loop traces the same few again and again
     loc = _LOCS.get(key, _LOCS)
     if loc is _LOCS:
-        if len(_LOCS) >= MAX_LOCS:
-            _LOCS.clear()
-        loc = _LOCS[key] = _frame_loc(f)
+        loc = remember(_LOCS, key, _frame_loc(f), MAX_LOCS)
     return loc
 
 

@@ -14,6 +14,7 @@ import numpy as np
 from .. import config, dtypes as dt
 from ..core import EagerTensor, _Readable, to_numpy
 from ..errors import DeviceError
+from ..memo import remember
 
 POOL_KEEP_BYTES = 1 << 30  # freed buffers kept for reuse, at most this much per device
 SMALL, SMALL_KEEP = 16, 4096  # uploads of at most SMALL elements are cached, this many
@@ -106,9 +107,7 @@ class CLMemory:
         key = (dtype, arr.shape, arr.tobytes())
         t = self._small.get(key)
         if t is None:
-            if len(self._small) >= SMALL_KEEP:
-                self._small.clear()
-            t = self._small[key] = self._upload(arr, dtype)
+            t = remember(self._small, key, self._upload(arr, dtype), SMALL_KEEP)
         return t
 
     def meta(self, ints):
@@ -116,9 +115,8 @@ class CLMemory:
         key = tuple(ints)
         t = self._meta.get(key)
         if t is None:
-            if len(self._meta) >= SMALL_KEEP:
-                self._meta.clear()
-            t = self._meta[key] = self._upload(np.array(key, np.int32), dt.int32)
+            t = remember(self._meta, key, self._upload(np.array(key, np.int32), dt.int32),
+                         SMALL_KEEP)
         return t.buf
 
     def _upload(self, arr, dtype):

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..errors import DeviceError
 from ..ir.types import norm_axis
+from ..memo import remember
 from . import cl_cache, cl_codegen as cg, cl_kernels as ck
 from .cl_launch import (VECTOR_MIN, broadcast_strides, contiguous, element_ints, grid, launch,
                         pad, size)
@@ -57,9 +58,8 @@ def elementwise(dev, body, outs, args, types):
     key = (id(dev), dev.params, body, outs, *[(a.shape, a.dtype) for a in args])
     plan = _plans.get(key)
     if plan is None:
-        if len(_plans) >= PLANS_KEEP:
-            _plans.clear()
-        plan = _plans[key] = _elementwise_plan(dev, body, outs, args, types)
+        plan = remember(_plans, key, _elementwise_plan(dev, body, outs, args, types),
+                        PLANS_KEEP)
     k, global_size, ints = plan
     results = [dev.empty(t.shape, t.dtype) for t in types]
     if k is not None:

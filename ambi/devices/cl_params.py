@@ -52,6 +52,10 @@ class KernelParams:
         return replace(self, width=width, cols=min(self.cols, width or self.cols),
                        matmul="tiled" if width == 0 and self.matmul == "blocked" else self.matmul)
 
+    def with_block(self, block):
+        """These parameters with the blocked matmul's register block ``(rows, cols)``."""
+        return replace(self, rows=block[0], cols=block[1])
+
     @property
     def block(self):
         """The blocked matmul's (rows, cols) at this width (4 columns with scalar code,

@@ -11,6 +11,7 @@ from .. import config
 from ..core import convert_operands, explicit_device
 from ..errors import DeviceError, RunError
 from ..ir.types import TensorType
+from ..memo import remember
 from . import CPU, Device, cl_graph, cl_ops, icd, probe
 from .cl_memory import SMALL_KEEP, CLMemory, CLTensor  # noqa: F401  (CLTensor: re-exported)
 
@@ -131,9 +132,7 @@ class CLDevice(CLMemory, Device):
         if types is None:  # shape and dtype rules, once per param-less op and signature
             types = op.infer([TensorType(a.shape, a.dtype) for a in args], params)
             if sig:
-                if len(self._types) >= SMALL_KEEP:
-                    self._types.clear()
-                self._types[sig] = types
+                remember(self._types, sig, types, SMALL_KEEP)
         try:
             outs = cl_ops.run(self, op, args, params, types)
         except (ValueError, IndexError, TypeError) as e:  # as the cpu's eager path reports

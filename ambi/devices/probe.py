@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import config
@@ -136,7 +136,7 @@ def _label(check, params):
 def width_jobs(width):
     """The checks whose generated code depends on the vector width."""
     p = CPU_SHAPE.with_width(width)
-    blocked = [("matmul", replace(p, rows=r, cols=c)) for r, c in blocks_for(width)]
+    blocked = [("matmul", p.with_block(b)) for b in blocks_for(width)]
     return [("elementwise", p), ("reduce", p)] + blocked
 
 
@@ -174,7 +174,7 @@ def _variant_job(field_, variant, width):
     """The (check, params) whose timed workload stands for one variant of a parameter."""
     cpu = CPU_SHAPE.with_width(width or 0)
     if field_ == "block":
-        return DECIDES[field_], replace(cpu, rows=variant[0], cols=variant[1])
+        return DECIDES[field_], cpu.with_block(variant)
     return DECIDES[field_], cpu if getattr(cpu, field_) == variant else GPU_SHAPE
 
 
@@ -209,7 +209,7 @@ def _candidates(results, width):
     matmul = ["blocked"] if cpu and width and _passed(results, "matmul", cpu) else []
     matmul += ["tiled"] if _passed(results, "matmul", GPU_SHAPE) else []
     blocks = [b for b in blocks_for(width or 0)
-              if _passed(results, "matmul", replace(cpu, rows=b[0], cols=b[1]))]
+              if _passed(results, "matmul", cpu.with_block(b))]
     chosen = {"grid": grid, "reduce": reduce, "matmul": matmul}
     missing = [k for k, v in chosen.items() if not v]
     if not missing:

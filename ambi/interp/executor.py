@@ -117,8 +117,6 @@ class Compiled:
         return n
 
 
-
-
 class _Call:
     """A node's call, not yet written while its one use may still take it inline;
     ``name`` is its variable once written."""
@@ -179,9 +177,9 @@ class _Source:
         p = self.pending
         if takes_inline(p, n, args, self.last):
             self.pending = None
-            return _Call(n, f"k{n}({_join(args)})", (*p.nodes, n), p.depth + 1)
+            return _Call(n, f"k{n}({', '.join(map(str, args))})", (*p.nodes, n), p.depth + 1)
         self.flush()  # names the pending call: the args below read its variable
-        return _Call(n, f"k{n}({_join(args)})", (n,), 1)
+        return _Call(n, f"k{n}({', '.join(map(str, args))})", (n,), 1)
 
     def flush(self):
         """Write the pending call, if any, as ``v<n>_0 = ...``."""
@@ -202,8 +200,3 @@ class _Source:
                 if m in self.written]
         if dead:
             self.lines.append(f"    del {', '.join(dead)}")
-
-
-def _join(args):
-    """The argument list: names as they are, pending calls as their text."""
-    return ", ".join([a if type(a) is str else str(a) for a in args])

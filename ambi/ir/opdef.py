@@ -10,6 +10,7 @@ from typing import Callable
 
 from .. import dtypes as dt
 from ..errors import ArgumentError, DTypeError
+from ..memo import remember
 from .params import P, Param, check_one  # noqa: F401  (P: for defop calls)
 from .types import TensorType
 
@@ -105,10 +106,8 @@ class OpDef:
             if k not in out:
                 raise ArgumentError(f"{self.name}() got an unexpected argument {k!r}")
             out[k] = self.check_param(k, v)
-        if key is not None:
-            if len(self.params_memo) >= 1024:  # many distinct values: start again
-                self.params_memo.clear()
-            self.params_memo[key] = dict(out)
+        if key is not None:  # many distinct values: the memo starts again
+            remember(self.params_memo, key, dict(out), 1024)
         return out
 
     def check_param(self, key, value):
@@ -134,10 +133,8 @@ class OpDef:
         if not params:  # most ops: the answer depends on the input types alone
             key = tuple(types)
             out = self.types_memo.get(key)
-            if out is None:
-                if len(self.types_memo) > 4096:  # many shapes: start again, stay small
-                    self.types_memo.clear()
-                out = self.types_memo[key] = self._infer(types, params)
+            if out is None:  # many shapes: the memo starts again, stays small
+                out = remember(self.types_memo, key, self._infer(types, params), 4096)
             return out
         return self._infer(types, params)
 

@@ -247,9 +247,8 @@ _AFTER_CONDITION = "expected `{` after the condition"
 # Frequent mistakes, labelled by example (lark's match_examples): the parser state
 # where an example fails picks the message.
 _EXAMPLES = {
-    _AFTER_CONDITION: ["if x print(x)", "while x print(x)",
-                                         "if x { } elif y print(y)",
-                                         "for i in range(3) print(i)"],
+    _AFTER_CONDITION: ["if x print(x)", "while x print(x)", "if x { } elif y print(y)",
+                       "for i in range(3) print(i)"],
     "expected `{` after `else`": ["if x { } else print(x)"],
     "expected a name after `let`": ["let = 1", "let 3 = 1", "let (a) = 1"],
     "expected `=` after the name in `let`": ["let x 3", "let x", "var x 3", "var x"],

@@ -7,6 +7,7 @@ from .. import core, ops
 from ..constructors import constant
 from ..errors import ArgumentError
 from ..function import function
+from ..memo import remember
 from ..variables import Variable
 
 
@@ -50,12 +51,9 @@ class Optimizer:
         except TypeError:  # an unhashable hyperparameter (an array): plain ops
             return lambda *grads: self._apply(grads, variables)
         if fn is None:
-            if len(self._steps) >= self.MAX_TRACES:
-                self._steps.clear()
-
             def apply_step(*grads):
                 self._apply(grads, variables)
-            fn = self._steps[key] = function(apply_step)
+            fn = remember(self._steps, key, function(apply_step), self.MAX_TRACES)
         return fn
 
     def _apply(self, grads, variables):

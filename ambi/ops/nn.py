@@ -7,6 +7,7 @@ import numpy as np
 from .. import dtypes as dt
 from ..errors import ArgumentError, ShapeError
 from ..ir.opdef import P, defop
+from ..memo import remember
 from .elementwise import (add, divide, equal, exp, log, logical_and, logical_not, logical_or,
                           maximum, subtract, where)
 from .grads import FULL
@@ -70,9 +71,7 @@ def _window_geometry(shape, ksize, strides, padding, op):
     except TypeError:  # an unhashable argument (a list): work it out
         return _geometry(shape, ksize, strides, padding, op)
     if hit is None:
-        if len(_GEOMETRY) > 1024:
-            _GEOMETRY.clear()
-        hit = _GEOMETRY[key] = _geometry(shape, ksize, strides, padding, op)
+        hit = remember(_GEOMETRY, key, _geometry(shape, ksize, strides, padding, op), 1024)
     return hit
 
 

@@ -31,7 +31,7 @@ def cse(graph):
         if operands and len(succ[operands[0][0]]) == 1:
             alone.add(n)  # no other node reads its first operand: it has no twin (yet)
             continue
-        first = seen.setdefault(_node_key(graph, n), n)
+        first = seen.setdefault(_node_key(graph, n, operands), n)
         if first != n:
             _key_alone_users(graph, first, alone, seen)
             _merge(graph, first, n)
@@ -46,14 +46,12 @@ def _key_alone_users(graph, keep, alone, seen):
     for w in graph.users(keep):
         if w in alone:
             alone.discard(w)
-            seen.setdefault(_node_key(graph, w), w)
+            seen.setdefault(_node_key(graph, w, graph.operands(w)), w)
 
 
-def _node_key(graph, n):
+def _node_key(graph, n, operands):
     node = graph[n]
-    operands = tuple(graph.operands(n))
-    if node["op"].commutative:
-        operands = tuple(sorted(operands))
+    operands = tuple(sorted(operands) if node["op"].commutative else operands)
     params = node["params"]
     params = tuple([(k, param_key(v)) for k, v in params.items()]) if params else ()
     return node["op"], params, operands
